@@ -1,0 +1,300 @@
+//! The event loop: owns the state, turns terminal events and background messages into `update` calls,
+//! executes effects, and redraws when something changed (at most ~30 times a second; idle means
+//! asleep). The terminal is restored on every exit path, panics and SIGTERM included.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::prelude::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::keymap::KeyMap;
+use super::state::{AppState, GraphData, StatusInfo};
+use super::update::{update, Effect, Msg};
+use crate::build_log::{parse_line, LineSplitter};
+use crate::nixpkgs::search::Searchable;
+use crate::views::theme::Theme;
+use crate::workspace::{self, Workspace};
+
+const FRAME: Duration = Duration::from_millis(33);
+const SEARCH_LIMIT: usize = 500;
+
+pub struct RunOptions {
+    pub workspace: Workspace,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub log_lines: usize,
+}
+
+/// Puts the terminal back: cooked mode, main screen, no mouse capture, visible cursor. Safe to call
+/// more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+    let _ = out.flush();
+}
+
+/// Restores the terminal before the default panic message is printed, so the message is readable
+/// and the shell usable.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<Self> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+pub fn status_info(workspace: &Workspace) -> StatusInfo {
+    StatusInfo {
+        project_dir: workspace.root.display().to_string(),
+        nix: match &workspace.nix {
+            Ok(info) => info.to_string(),
+            Err(_) => "no nix".to_string(),
+        },
+        nixpkgs: workspace
+            .nixpkgs
+            .found
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "nixpkgs not found".to_string()),
+        nixpkgs_root: workspace
+            .nixpkgs
+            .found
+            .as_ref()
+            .and_then(|s| s.path())
+            .map(PathBuf::from),
+        demo: match &workspace.mode {
+            workspace::Mode::Demo { reason } => Some(reason.clone()),
+            workspace::Mode::Project => None,
+        },
+    }
+}
+
+pub fn run_tui(options: RunOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(event_loop(options))
+}
+
+/// Starts the background loaders; each reports over the channel when done.
+fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, log_lines: usize) {
+    let ws = workspace.clone();
+    let sender = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result =
+            workspace::load_index(&ws).map(|index| Arc::new(Searchable::new(Arc::new(index))));
+        let _ = sender.send(Msg::IndexLoaded(result));
+    });
+    let ws = workspace.clone();
+    let sender = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = workspace::load_graph(&ws).map(|graph| {
+            let sizes = crate::graph::algo::sizes(&graph);
+            GraphData {
+                graph: Arc::new(graph),
+                sizes: Arc::new(sizes),
+                source: if ws.is_demo() {
+                    "recorded closure of greeter (demo)".into()
+                } else {
+                    format!("{}/result", ws.root.display())
+                },
+            }
+        });
+        let _ = sender.send(Msg::GraphLoaded(result));
+    });
+    if let Some(path) = workspace.flake_nix() {
+        let sender = tx.clone();
+        tokio::spawn(async move {
+            let text = tokio::fs::read_to_string(&path)
+                .await
+                .map_err(|e| format!("could not read {}: {e}", path.display()));
+            let lock = tokio::fs::read_to_string(path.with_file_name("flake.lock"))
+                .await
+                .ok();
+            let _ = sender.send(Msg::FlakeLoaded { path, text, lock });
+        });
+    }
+    if let Some(log) = workspace::demo_build_log(workspace) {
+        let sender = tx.clone();
+        let _ = log_lines;
+        tokio::spawn(replay_log(log, sender));
+    }
+}
+
+/// Replays a recorded log at a watchable pace, as if the build were running now.
+async fn replay_log(path: PathBuf, tx: UnboundedSender<Msg>) {
+    let Ok(bytes) = tokio::fs::read(&path).await else {
+        return;
+    };
+    let mut lines = Vec::new();
+    let mut splitter = LineSplitter::default();
+    splitter.feed(&bytes, |line| lines.push(parse_line(line)));
+    splitter.finish(|line| lines.push(parse_line(line)));
+    let started = Instant::now();
+    for chunk in lines.chunks(40) {
+        let now = started.elapsed().as_secs_f64();
+        let batch = chunk.iter().cloned().map(|event| (event, now)).collect();
+        if tx.send(Msg::BuildEvents(batch)).is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let _ = tx.send(Msg::BuildEnded {
+        code: Some(1),
+        now: started.elapsed().as_secs_f64(),
+    });
+}
+
+async fn event_loop(options: RunOptions) -> anyhow::Result<()> {
+    let RunOptions {
+        workspace,
+        keymap,
+        theme,
+        log_lines,
+    } = options;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let mut state = AppState::new(keymap, status_info(&workspace), (size.width, size.height));
+    state.build.state = crate::build_log::BuildState::new(log_lines);
+    state.build.source = if workspace.is_demo() {
+        "recorded build of broken-app and chatty (demo, --keep-going)".into()
+    } else {
+        "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
+    };
+    state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
+    start_loaders(&workspace, &tx, log_lines);
+
+    let latest_search = Arc::new(AtomicU64::new(0));
+    let mut events = EventStream::new();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|frame| crate::views::render(&state, &theme, frame))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let wait = if dirty {
+            FRAME.saturating_sub(last_draw.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => return Err(err.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+            _ = tokio::time::sleep(wait) => continue,
+        };
+        let effects = update(&mut state, msg);
+        dirty = true;
+        for effect in effects {
+            match effect {
+                Effect::Quit => {}
+                Effect::Search { generation, query } => {
+                    latest_search.store(generation, Ordering::SeqCst);
+                    let Some(searchable) = state.packages.index.ready().cloned() else {
+                        continue;
+                    };
+                    let latest = latest_search.clone();
+                    let sender = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let cancelled = || latest.load(Ordering::Relaxed) != generation;
+                        if let Some(results) = searchable.search(&query, SEARCH_LIMIT, &cancelled) {
+                            let _ = sender.send(Msg::SearchDone {
+                                generation,
+                                results,
+                            });
+                        }
+                    });
+                }
+                Effect::OpenEditor { path, line } => {
+                    restore_terminal();
+                    let editor = std::env::var("VISUAL")
+                        .or_else(|_| std::env::var("EDITOR"))
+                        .unwrap_or_else(|_| "vi".into());
+                    let status = std::process::Command::new(&editor)
+                        .arg(format!("+{line}"))
+                        .arg(&path)
+                        .status();
+                    enable_raw_mode()?;
+                    execute!(
+                        io::stdout(),
+                        EnterAlternateScreen,
+                        EnableMouseCapture,
+                        EnableBracketedPaste
+                    )?;
+                    terminal.clear()?;
+                    if let Err(err) = status {
+                        state.notice = Some(super::state::Notice {
+                            text: format!("could not start {editor}: {err}; set $EDITOR"),
+                            is_error: true,
+                        });
+                    }
+                }
+            }
+        }
+        if state.quit {
+            break;
+        }
+    }
+    drop(terminal);
+    drop(guard);
+    Ok(())
+}

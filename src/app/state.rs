@@ -1,0 +1,291 @@
+//! The one owner of application state. Background tasks never touch it; they send messages.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::build_log::BuildState;
+use crate::flake::lock::LockedNode;
+use crate::flake::Flake;
+use crate::graph::algo::Sizes;
+use crate::graph::{Graph, NodeId};
+use crate::nixpkgs::search::{Results, Scope, Searchable};
+
+use super::keymap::{Context, KeyMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Packages,
+    Graph,
+    Build,
+    Flake,
+    Tour,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Packages, Tab::Graph, Tab::Build, Tab::Flake, Tab::Tour];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Packages => "Packages",
+            Tab::Graph => "Graph",
+            Tab::Build => "Build",
+            Tab::Flake => "Flake",
+            Tab::Tour => "Tour",
+        }
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            Tab::Packages => Context::Packages,
+            Tab::Graph => Context::Graph,
+            Tab::Build => Context::Build,
+            Tab::Flake => Context::Flake,
+            Tab::Tour => Context::Tour,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help {
+        scroll: usize,
+    },
+    Palette {
+        query: String,
+        selected: usize,
+    },
+}
+
+/// What the status bar shows about the environment.
+#[derive(Clone, Debug, Default)]
+pub struct StatusInfo {
+    pub project_dir: String,
+    pub nix: String,
+    pub nixpkgs: String,
+    /// The nixpkgs directory entries' relative files resolve against.
+    pub nixpkgs_root: Option<PathBuf>,
+    /// Set in demo mode: why the demo opened.
+    pub demo: Option<String>,
+}
+
+/// Something loading in the background, loaded, or failed with a message for the user.
+#[derive(Clone, Debug, Default)]
+pub enum Load<T> {
+    #[default]
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Load<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Load::Ready(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PackagesState {
+    pub index: Load<Arc<Searchable>>,
+    pub query: String,
+    pub editing: bool,
+    pub scope: Scope,
+    pub results: Results,
+    pub selected: usize,
+    /// The generation of the newest search request; older results are dropped.
+    pub generation: u64,
+    pub searching: bool,
+    pub detail_focus: bool,
+    pub detail_scroll: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GraphColumn {
+    Referrers,
+    #[default]
+    References,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    #[default]
+    ClosureSize,
+    AddedSize,
+}
+
+impl SortKey {
+    pub fn next(self) -> Self {
+        match self {
+            SortKey::Name => SortKey::ClosureSize,
+            SortKey::ClosureSize => SortKey::AddedSize,
+            SortKey::AddedSize => SortKey::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::ClosureSize => "closure size",
+            SortKey::AddedSize => "added size",
+        }
+    }
+}
+
+pub struct GraphData {
+    pub graph: Arc<Graph>,
+    pub sizes: Arc<Sizes>,
+    pub source: String,
+}
+
+#[derive(Default)]
+pub struct GraphState {
+    pub data: Load<GraphData>,
+    pub current: NodeId,
+    pub history: Vec<NodeId>,
+    pub column: GraphColumn,
+    pub selected_reference: usize,
+    pub selected_referrer: usize,
+    pub sort: SortKey,
+    /// Why-chains from the root to the current node, when asked for.
+    pub why: Option<Vec<Vec<NodeId>>>,
+}
+
+impl GraphState {
+    /// The current node's references or referrers, sorted by the chosen key.
+    pub fn column_items(&self, column: GraphColumn) -> Vec<NodeId> {
+        let Some(data) = self.data.ready() else {
+            return Vec::new();
+        };
+        let graph = &data.graph;
+        let mut items: Vec<NodeId> = match column {
+            GraphColumn::References => graph.references.of(self.current).to_vec(),
+            GraphColumn::Referrers => graph.referrers.of(self.current).to_vec(),
+        };
+        match self.sort {
+            SortKey::Name => items.sort_by(|a, b| graph.node(*a).name().cmp(graph.node(*b).name())),
+            SortKey::ClosureSize => {
+                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.closure[*n as usize]))
+            }
+            SortKey::AddedSize => {
+                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.added[*n as usize]))
+            }
+        }
+        items
+    }
+}
+
+pub struct BuildView {
+    pub state: BuildState,
+    pub source: String,
+    pub selected: usize,
+    pub follow: bool,
+    /// Lines scrolled up from the end of the selected log (0 = at the end).
+    pub scroll_from_end: usize,
+    pub running: bool,
+    pub exit_code: Option<i32>,
+    pub focus_log: bool,
+}
+
+impl Default for BuildView {
+    fn default() -> Self {
+        Self {
+            state: BuildState::new(5000),
+            source: String::new(),
+            selected: 0,
+            follow: true,
+            scroll_from_end: 0,
+            running: false,
+            exit_code: None,
+            focus_log: false,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct FlakeState {
+    pub path: Option<PathBuf>,
+    pub flake: Option<Flake>,
+    pub error: Option<String>,
+    pub cursor_line: usize,
+    pub explanation: Option<(String, &'static str)>,
+    pub lock: Vec<LockedNode>,
+    pub lock_duplicates: Vec<Vec<String>>,
+}
+
+/// One lesson of the tour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    pub title: String,
+    pub body: String,
+    pub hint: String,
+}
+
+#[derive(Default)]
+pub struct TourState {
+    pub lessons: Vec<Lesson>,
+    pub step: usize,
+    pub show_hint: bool,
+}
+
+/// A short message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct AppState {
+    pub tab: Tab,
+    pub keymap: KeyMap,
+    pub overlay: Overlay,
+    pub status: StatusInfo,
+    pub notice: Option<Notice>,
+    /// Terminal size in cells.
+    pub size: (u16, u16),
+    pub packages: PackagesState,
+    pub graph: GraphState,
+    pub build: BuildView,
+    pub flake: FlakeState,
+    pub tour: TourState,
+    pub quit: bool,
+    /// For the terminal-restore test: panic on the first key press.
+    pub debug_panic: bool,
+}
+
+impl AppState {
+    pub fn new(keymap: KeyMap, status: StatusInfo, size: (u16, u16)) -> Self {
+        Self {
+            tab: Tab::Packages,
+            keymap,
+            overlay: Overlay::None,
+            status,
+            notice: None,
+            size,
+            packages: PackagesState::default(),
+            graph: GraphState::default(),
+            build: BuildView::default(),
+            flake: FlakeState::default(),
+            tour: TourState {
+                lessons: super::tour::lessons(),
+                ..TourState::default()
+            },
+            quit: false,
+            debug_panic: false,
+        }
+    }
+
+    /// True while a text input has the keyboard (search boxes, the palette).
+    pub fn typing(&self) -> bool {
+        matches!(self.overlay, Overlay::Palette { .. })
+            || (self.overlay == Overlay::None && self.tab == Tab::Packages && self.packages.editing)
+    }
+}

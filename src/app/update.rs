@@ -1,0 +1,574 @@
+//! `update(state, msg) -> effects`: the only place state changes. Pure apart from the state it is
+//! given, so tests drive it directly.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+
+use crate::build_log::{DrvStatus, Event as LogEvent};
+use crate::graph::algo;
+use crate::nixpkgs::search::{Query, Results, Searchable};
+
+use super::command::Command;
+use super::keymap::Key;
+use super::layout;
+use super::state::*;
+
+/// Everything that can happen to the app.
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Paste(String),
+    IndexLoaded(Result<Arc<Searchable>, String>),
+    SearchDone {
+        generation: u64,
+        results: Results,
+    },
+    GraphLoaded(Result<GraphData, String>),
+    FlakeLoaded {
+        path: PathBuf,
+        text: Result<String, String>,
+        lock: Option<String>,
+    },
+    BuildEvents(Vec<(LogEvent, f64)>),
+    BuildEnded {
+        code: Option<i32>,
+        now: f64,
+    },
+    /// A command chosen by other means (palette, tests).
+    Run(Command),
+}
+
+/// Work for the loop to do outside `update`.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    Search { generation: u64, query: Query },
+    OpenEditor { path: PathBuf, line: u32 },
+    Quit,
+}
+
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return effects;
+            }
+            if state.debug_panic {
+                panic!("NIXBENCH_DEBUG_PANIC: deliberate panic to test terminal restoration");
+            }
+            on_key(state, key, &mut effects);
+        }
+        Msg::Mouse(mouse) => on_mouse(state, mouse, &mut effects),
+        Msg::Resize(w, h) => state.size = (w, h),
+        Msg::Paste(text) => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                type_char(state, c, &mut effects);
+            }
+        }
+        Msg::IndexLoaded(result) => {
+            state.packages.index = match result {
+                Ok(index) => Load::Ready(index),
+                Err(e) => Load::Failed(e),
+            };
+            request_search(state, &mut effects);
+        }
+        Msg::SearchDone {
+            generation,
+            results,
+        } => {
+            if generation == state.packages.generation {
+                state.packages.results = results;
+                state.packages.searching = false;
+                state.packages.selected = 0;
+                state.packages.detail_scroll = 0;
+            }
+        }
+        Msg::GraphLoaded(result) => {
+            state.graph.data = match result {
+                Ok(data) => {
+                    state.graph.current = data.graph.roots.first().copied().unwrap_or(0);
+                    Load::Ready(data)
+                }
+                Err(e) => Load::Failed(e),
+            };
+        }
+        Msg::FlakeLoaded { path, text, lock } => {
+            state.flake.path = Some(path);
+            match text {
+                Ok(text) => {
+                    state.flake.flake = Some(crate::flake::Flake::parse(text));
+                    state.flake.error = None;
+                }
+                Err(e) => state.flake.error = Some(e),
+            }
+            if let Some(lock) = lock {
+                state.flake.lock = crate::flake::lock::locked_nodes(&lock).unwrap_or_default();
+                state.flake.lock_duplicates = crate::flake::lock::duplicates(&state.flake.lock);
+            }
+            update_explanation(state);
+        }
+        Msg::BuildEvents(events) => {
+            state.build.running = true;
+            for (event, now) in events {
+                state.build.state.apply(event, now);
+            }
+            if state.build.follow {
+                follow_running(&mut state.build);
+            }
+        }
+        Msg::BuildEnded { code, now } => {
+            state.build.running = false;
+            state.build.exit_code = code;
+            state.build.state.finish(now);
+        }
+        Msg::Run(command) => run(state, command, &mut effects),
+    }
+    effects
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let k = Key::from_event(&key);
+    if state.typing() {
+        match key.code {
+            KeyCode::Char(c) if !k.ctrl && !k.alt => return type_char(state, c, effects),
+            KeyCode::Backspace => return backspace(state, effects),
+            KeyCode::Enter => {
+                if let Overlay::Palette { query, selected } = &state.overlay {
+                    let chosen = palette_matches(query).get(*selected).copied();
+                    state.overlay = Overlay::None;
+                    if let Some(command) = chosen {
+                        run(state, command, effects);
+                    }
+                } else {
+                    state.packages.editing = false;
+                }
+                return;
+            }
+            KeyCode::Esc => {
+                if matches!(state.overlay, Overlay::Palette { .. }) {
+                    state.overlay = Overlay::None;
+                } else {
+                    state.packages.editing = false;
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+    if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
+        run(state, command, effects);
+    }
+}
+
+fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
+    match &mut state.overlay {
+        Overlay::Palette { query, selected } => {
+            query.push(c);
+            *selected = 0;
+        }
+        _ if state.tab == Tab::Packages => {
+            state.packages.editing = true;
+            state.packages.query.push(c);
+            request_search(state, effects);
+        }
+        _ => {}
+    }
+}
+
+fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
+    match &mut state.overlay {
+        Overlay::Palette { query, selected } => {
+            query.pop();
+            *selected = 0;
+        }
+        _ => {
+            state.packages.query.pop();
+            request_search(state, effects);
+        }
+    }
+}
+
+/// Starts a search for the current query; the newest generation wins.
+fn request_search(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.packages.index.ready().is_none() {
+        return;
+    }
+    state.packages.generation += 1;
+    state.packages.searching = true;
+    effects.push(Effect::Search {
+        generation: state.packages.generation,
+        query: Query::parse(&state.packages.query, state.packages.scope),
+    });
+}
+
+/// Commands in the palette matching what was typed, in declaration order.
+pub fn palette_matches(query: &str) -> Vec<Command> {
+    let query = query.to_lowercase();
+    Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.name().contains(&query) || c.help().to_lowercase().contains(&query))
+        .collect()
+}
+
+fn page(state: &AppState) -> usize {
+    (state.size.1 as usize).saturating_sub(6).max(1)
+}
+
+pub fn run(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    // Overlays take navigation first.
+    match &mut state.overlay {
+        Overlay::Help { scroll } => {
+            match command {
+                Command::Up => *scroll = scroll.saturating_sub(1),
+                Command::Down => *scroll += 1,
+                Command::Help | Command::Back | Command::Quit => state.overlay = Overlay::None,
+                _ => {}
+            }
+            return;
+        }
+        Overlay::Palette { query, selected } => {
+            let count = palette_matches(query).len();
+            match command {
+                Command::Up => *selected = selected.saturating_sub(1),
+                Command::Down => *selected = (*selected + 1).min(count.saturating_sub(1)),
+                Command::Back | Command::Palette => state.overlay = Overlay::None,
+                _ => {}
+            }
+            return;
+        }
+        Overlay::None => {}
+    }
+    state.notice = None;
+    match command {
+        Command::Quit => {
+            state.quit = true;
+            effects.push(Effect::Quit);
+        }
+        Command::Help => state.overlay = Overlay::Help { scroll: 0 },
+        Command::Palette => {
+            state.overlay = Overlay::Palette {
+                query: String::new(),
+                selected: 0,
+            }
+        }
+        Command::NextTab => state.tab = Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()],
+        Command::PrevTab => {
+            state.tab = Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+        }
+        Command::TabPackages => state.tab = Tab::Packages,
+        Command::TabGraph => state.tab = Tab::Graph,
+        Command::TabBuild => state.tab = Tab::Build,
+        Command::TabFlake => state.tab = Tab::Flake,
+        Command::TabTour => state.tab = Tab::Tour,
+        Command::Up => move_selection(state, -1),
+        Command::Down => move_selection(state, 1),
+        Command::PageUp => move_selection(state, -(page(state) as isize)),
+        Command::PageDown => move_selection(state, page(state) as isize),
+        Command::Top => move_selection(state, isize::MIN / 2),
+        Command::Bottom => move_selection(state, isize::MAX / 2),
+        _ => match state.tab {
+            Tab::Packages => packages_command(state, command, effects),
+            Tab::Graph => graph_command(state, command),
+            Tab::Build => build_command(state, command),
+            Tab::Flake => flake_command(state, command),
+            Tab::Tour => tour_command(state, command),
+        },
+    }
+}
+
+fn clamp_add(value: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (value as isize)
+        .saturating_add(delta)
+        .clamp(0, len as isize - 1) as usize
+}
+
+fn move_selection(state: &mut AppState, delta: isize) {
+    match state.tab {
+        Tab::Packages => {
+            let p = &mut state.packages;
+            if p.detail_focus {
+                p.detail_scroll = clamp_add(p.detail_scroll, delta, 10_000);
+            } else {
+                p.selected = clamp_add(p.selected, delta, p.results.hits.len());
+                p.detail_scroll = 0;
+            }
+        }
+        Tab::Graph => {
+            let column = state.graph.column;
+            let len = state.graph.column_items(column).len();
+            let g = &mut state.graph;
+            match column {
+                GraphColumn::References => {
+                    g.selected_reference = clamp_add(g.selected_reference, delta, len)
+                }
+                GraphColumn::Referrers => {
+                    g.selected_referrer = clamp_add(g.selected_referrer, delta, len)
+                }
+            }
+        }
+        Tab::Build => {
+            let b = &mut state.build;
+            if b.focus_log {
+                let len = b
+                    .state
+                    .derivations
+                    .get(b.selected)
+                    .map_or(0, |d| d.log.len());
+                b.scroll_from_end = clamp_add(b.scroll_from_end, -delta, len.max(1));
+                b.follow = b.scroll_from_end == 0;
+            } else {
+                b.selected = clamp_add(b.selected, delta, b.state.derivations.len());
+                b.scroll_from_end = 0;
+                b.follow = false;
+            }
+        }
+        Tab::Flake => {
+            let lines = state
+                .flake
+                .flake
+                .as_ref()
+                .map_or(0, |f| f.text().lines().count());
+            state.flake.cursor_line = clamp_add(state.flake.cursor_line, delta, lines);
+            update_explanation(state);
+        }
+        Tab::Tour => {
+            let t = &mut state.tour;
+            t.step = clamp_add(t.step, delta.signum(), t.lessons.len());
+            t.show_hint = false;
+        }
+    }
+}
+
+fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    let p = &mut state.packages;
+    match command {
+        Command::Search => p.editing = true,
+        Command::Back => {
+            if p.detail_focus {
+                p.detail_focus = false;
+            } else if !p.query.is_empty() {
+                p.query.clear();
+                request_search(state, effects);
+            }
+        }
+        Command::CycleScope => {
+            p.scope = p.scope.next();
+            request_search(state, effects);
+        }
+        Command::Right | Command::Open => p.detail_focus = true,
+        Command::Left => p.detail_focus = false,
+        Command::Edit => {
+            let Some(searchable) = p.index.ready() else {
+                return;
+            };
+            let Some(hit) = p.results.hits.get(p.selected) else {
+                return;
+            };
+            let entry = searchable.entry(*hit);
+            let root = state.status.nixpkgs_root.clone();
+            match (&entry.file, root) {
+                (Some(file), Some(root)) => effects.push(Effect::OpenEditor {
+                    path: root.join(file),
+                    line: entry.line.unwrap_or(1),
+                }),
+                _ => {
+                    state.notice = Some(Notice {
+                        text: format!("{} has no known source position", entry.name),
+                        is_error: true,
+                    })
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn graph_command(state: &mut AppState, command: Command) {
+    let g = &mut state.graph;
+    let Some(data) = g.data.ready() else { return };
+    let graph = data.graph.clone();
+    match command {
+        Command::Left => g.column = GraphColumn::Referrers,
+        Command::Right => g.column = GraphColumn::References,
+        Command::Open => {
+            let items = g.column_items(g.column);
+            let index = match g.column {
+                GraphColumn::References => g.selected_reference,
+                GraphColumn::Referrers => g.selected_referrer,
+            };
+            if let Some(&next) = items.get(index) {
+                g.history.push(g.current);
+                g.current = next;
+                g.selected_reference = 0;
+                g.selected_referrer = 0;
+                g.why = None;
+            }
+        }
+        Command::Back => {
+            if g.why.is_some() {
+                g.why = None;
+            } else if let Some(previous) = g.history.pop() {
+                g.current = previous;
+                g.selected_reference = 0;
+                g.selected_referrer = 0;
+            }
+        }
+        Command::Sort => g.sort = g.sort.next(),
+        Command::Why => {
+            let root = graph.roots.first().copied().unwrap_or(0);
+            g.why = Some(algo::why_chains(
+                &graph,
+                root,
+                g.current,
+                algo::WHY_CHAINS_DEFAULT,
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// Selects the derivation that is building now (or the last one that started).
+fn follow_running(build: &mut BuildView) {
+    let derivations = &build.state.derivations;
+    if let Some(i) = derivations
+        .iter()
+        .rposition(|d| d.status.is_running())
+        .or_else(|| {
+            derivations
+                .iter()
+                .position(|d| d.status == DrvStatus::Failed)
+        })
+    {
+        build.selected = i;
+        build.scroll_from_end = 0;
+    }
+}
+
+fn build_command(state: &mut AppState, command: Command) {
+    let b = &mut state.build;
+    match command {
+        Command::Follow => {
+            b.follow = !b.follow;
+            if b.follow {
+                follow_running(b);
+            }
+        }
+        Command::Right | Command::Open => b.focus_log = true,
+        Command::Left | Command::Back => b.focus_log = false,
+        Command::FirstError => {
+            let failed = b
+                .state
+                .derivations
+                .iter()
+                .position(|d| d.status == DrvStatus::Failed);
+            if let Some(i) = failed {
+                b.selected = i;
+                let log = &b.state.derivations[i].log;
+                let first_error = log.iter().position(|l| {
+                    let l = l.to_lowercase();
+                    l.contains("error") || l.contains("failed")
+                });
+                b.scroll_from_end = first_error.map_or(0, |pos| log.len().saturating_sub(pos + 1));
+                b.focus_log = true;
+                b.follow = false;
+            } else {
+                state.notice = Some(Notice {
+                    text: "no failed derivation".into(),
+                    is_error: false,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn update_explanation(state: &mut AppState) {
+    let Some(flake) = &state.flake.flake else {
+        return;
+    };
+    let text = flake.text();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(state.flake.cursor_line)
+        .map(str::len)
+        .sum();
+    // Explain the first non-blank character of the line.
+    let indent = text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    state.flake.explanation = crate::flake::explain::explain_at(flake, line_start + indent);
+}
+
+fn flake_command(state: &mut AppState, command: Command) {
+    if command == Command::Explain {
+        update_explanation(state);
+        if state.flake.explanation.is_none() {
+            state.notice = Some(Notice {
+                text: "nothing to explain on this line; move to a binding such as inputs, mkShell or packages".into(),
+                is_error: false,
+            });
+        }
+    }
+}
+
+fn tour_command(state: &mut AppState, command: Command) {
+    let t = &mut state.tour;
+    match command {
+        Command::NextStep | Command::Right | Command::Open => {
+            t.step = (t.step + 1).min(t.lessons.len().saturating_sub(1));
+            t.show_hint = false;
+        }
+        Command::PrevStep | Command::Left => {
+            t.step = t.step.saturating_sub(1);
+            t.show_hint = false;
+        }
+        Command::Hint => t.show_hint = !t.show_hint,
+        _ => {}
+    }
+}
+
+fn on_mouse(state: &mut AppState, mouse: MouseEvent, effects: &mut Vec<Effect>) {
+    match mouse.kind {
+        MouseEventKind::ScrollUp => run(state, Command::Up, effects),
+        MouseEventKind::ScrollDown => run(state, Command::Down, effects),
+        MouseEventKind::Down(_) => {
+            let areas = layout::areas(state.size);
+            if let Some(tab) = layout::tab_at(&areas, mouse.column, mouse.row) {
+                state.overlay = Overlay::None;
+                state.tab = tab;
+                return;
+            }
+            if let Some(row) = layout::list_row_at(&areas, mouse.column, mouse.row) {
+                match state.tab {
+                    Tab::Packages => {
+                        let offset =
+                            layout::scroll_offset(state.packages.selected, areas.list_rows());
+                        let target = offset + row;
+                        if target < state.packages.results.hits.len() {
+                            state.packages.selected = target;
+                            state.packages.detail_focus = false;
+                        }
+                    }
+                    Tab::Build => {
+                        let offset = layout::scroll_offset(state.build.selected, areas.list_rows());
+                        let target = offset + row;
+                        if target < state.build.state.derivations.len() {
+                            state.build.selected = target;
+                            state.build.follow = false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}

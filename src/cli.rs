@@ -1,0 +1,506 @@
+//! Command-line interface: clap types, and one small function per subcommand calling the library.
+//! Exit codes: 0 ok, 1 the thing asked for failed (not found, build failed), 2 usage or environment.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, Dirs};
+use crate::nixpkgs::search::{Query, Scope, Searchable};
+use crate::workspace::{OpenOptions, Workspace};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nixbench",
+    about = "A terminal workbench for Nix projects: packages, dependency graphs, live builds, flakes"
+)]
+pub struct Cli {
+    /// Open the embedded demo workspace instead of the project.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Colour theme: dark, light, high-contrast, mono.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// The nixpkgs tree to index and search.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub nixpkgs: Option<PathBuf>,
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Commands {
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Search packages, lib functions and builtins.
+    Search {
+        /// Words to search for; `lib:`, `pkg:` and `builtins:` prefixes pick a scope.
+        query: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// How many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Take packages from this JSON (the output of `nix-env -qaP --json --meta`).
+        #[arg(long, value_name = "FILE")]
+        from_json: Option<PathBuf>,
+    },
+    /// Show the docs of a lib function, builtin or package attribute.
+    Doc {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain why a package is in a closure.
+    Why {
+        /// A store path, name or name prefix.
+        package: Option<String>,
+        /// Read a saved `nix path-info --json --recursive` closure.
+        #[arg(long, value_name = "FILE")]
+        from_json: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Lift the cap on the number of chains (still bounded).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Follow a build log (a file, or - for stdin) and summarise it.
+    Watch {
+        source: String,
+        /// Line output for CI (automatic when stdout is not a terminal).
+        #[arg(long)]
+        plain: bool,
+        /// Print a JSON summary at the end.
+        #[arg(long)]
+        json_summary: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+fn long_version() -> String {
+    let nix = match crate::nix::detect() {
+        Ok(info) => format!("{info} ({})", info.program.display()),
+        Err(_) => "nix not found".to_string(),
+    };
+    format!("{}\n{nix}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A user-facing failure with its exit code.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    use clap::FromArgMatches;
+    let version: &'static str = Box::leak(long_version().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("nixbench: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let dirs = Dirs::from_env();
+    let directory = match &cli.directory {
+        Some(dir) => std::fs::canonicalize(dir)
+            .map_err(|e| Failure::usage(format!("-C {}: {e}", dir.display())))?,
+        None => std::env::current_dir()
+            .map_err(|e| Failure::usage(format!("current directory: {e}")))?,
+    };
+    let options = OpenOptions {
+        demo: cli.demo,
+        nixpkgs: cli.nixpkgs.clone(),
+        directory,
+    };
+    match cli.command {
+        None => tui(&cli.theme, &options, &dirs),
+        Some(Commands::Completions { shell }) => {
+            let mut command = Cli::command();
+            let mut out = std::io::stdout();
+            match shell {
+                Shell::Bash => clap_complete::generate(
+                    clap_complete::Shell::Bash,
+                    &mut command,
+                    "nixbench",
+                    &mut out,
+                ),
+                Shell::Zsh => clap_complete::generate(
+                    clap_complete::Shell::Zsh,
+                    &mut command,
+                    "nixbench",
+                    &mut out,
+                ),
+                Shell::Fish => clap_complete::generate(
+                    clap_complete::Shell::Fish,
+                    &mut command,
+                    "nixbench",
+                    &mut out,
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Commands::Search {
+            query,
+            json,
+            limit,
+            from_json,
+        }) => search(&options, &dirs, &query.join(" "), json, limit, from_json),
+        Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
+        Some(Commands::Why {
+            package,
+            from_json,
+            json,
+            all,
+        }) => why(package, from_json, json, all),
+        Some(Commands::Watch {
+            source,
+            plain,
+            json_summary,
+        }) => watch(&source, plain, json_summary),
+    }
+}
+
+fn tui(theme: &Option<String>, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
+    let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
+    let keymap = crate::app::keymap::KeyMap::with_overrides(&config.keys)
+        .map_err(|e| Failure::usage(format!("{}: {e}", dirs.config_file().display())))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = theme
+        .clone()
+        .or(config.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let theme = crate::views::theme::Theme::named(&theme_name, no_color)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "the TUI needs a terminal; for scripts use the subcommands (`nixbench --help`)",
+        ));
+    }
+    let workspace = Workspace::open(options, dirs);
+    std::thread::spawn(crate::views::highlight::warm);
+    crate::app::run::install_panic_hook();
+    crate::app::run::run_tui(crate::app::run::RunOptions {
+        workspace,
+        keymap,
+        theme,
+        log_lines: config.build.log_lines,
+    })
+    .map_err(|e| Failure::usage(format!("terminal error: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_searchable(
+    options: &OpenOptions,
+    dirs: &Dirs,
+    from_json: Option<PathBuf>,
+) -> Result<Searchable, Failure> {
+    let workspace = Workspace::open(options, dirs);
+    let mut index = match crate::workspace::load_index(&workspace) {
+        Ok(index) => index,
+        Err(message) if from_json.is_some() => {
+            let _ = message;
+            crate::nixpkgs::Index::default()
+        }
+        Err(message) => return Err(Failure::usage(message)),
+    };
+    if let Some(file) = from_json {
+        let root = workspace
+            .nixpkgs
+            .found
+            .as_ref()
+            .and_then(|s| s.path())
+            .map(PathBuf::from);
+        let entries = crate::nixpkgs::evaluated::import_file(&file, root.as_deref())
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        index.merge(entries);
+        index.sort();
+    }
+    Ok(Searchable::new(Arc::new(index)))
+}
+
+fn search(
+    options: &OpenOptions,
+    dirs: &Dirs,
+    query: &str,
+    json: bool,
+    limit: usize,
+    from_json: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let searchable = load_searchable(options, dirs, from_json)?;
+    let results = searchable
+        .search(&Query::parse(query, Scope::All), limit, &|| false)
+        .unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let entries: Vec<&crate::nixpkgs::Entry> =
+            results.hits.iter().map(|h| searchable.entry(*h)).collect();
+        let _ = serde_json::to_writer_pretty(&mut out, &entries);
+        let _ = writeln!(out);
+    } else {
+        for hit in &results.hits {
+            let entry = searchable.entry(*hit);
+            let _ = writeln!(
+                out,
+                "{:<7} {:<40} {:<12} {}",
+                entry.kind().label(),
+                entry.name,
+                entry.version.as_deref().unwrap_or(""),
+                entry
+                    .description
+                    .as_deref()
+                    .or(entry.type_sig.as_deref())
+                    .unwrap_or("")
+            );
+        }
+    }
+    Ok(if results.hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn doc(options: &OpenOptions, dirs: &Dirs, name: &str, json: bool) -> Result<ExitCode, Failure> {
+    let searchable = load_searchable(options, dirs, None)?;
+    let wanted = if name.starts_with("lib.")
+        || name.starts_with("builtins.")
+        || searchable.index.get(name).is_some()
+    {
+        name.to_string()
+    } else {
+        format!("lib.{name}")
+    };
+    let Some(entry) = searchable
+        .index
+        .get(&wanted)
+        .or_else(|| searchable.index.get(name))
+    else {
+        let near = searchable.nearest(name, 5);
+        return Err(Failure::not_found(format!(
+            "no `{name}` in the index. Nearest: {}",
+            near.join(", ")
+        )));
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = serde_json::to_writer_pretty(&mut out, entry);
+        let _ = writeln!(out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = writeln!(out, "{}", entry.name);
+    if let Some(c) = &entry.canonical {
+        let _ = writeln!(out, "  alias of {c}");
+    }
+    if let Some(t) = &entry.type_sig {
+        let _ = writeln!(out, "\n  {t}");
+    }
+    for text in [&entry.description, &entry.doc].into_iter().flatten() {
+        let _ = writeln!(out, "\n{text}");
+    }
+    for example in &entry.examples {
+        let _ = writeln!(
+            out,
+            "\nExample:\n{}",
+            example
+                .lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    if let Some(file) = &entry.file {
+        let _ = writeln!(out, "\nDefined at {file}:{}", entry.line.unwrap_or(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn why(
+    package: Option<String>,
+    from_json: Option<PathBuf>,
+    json: bool,
+    all: bool,
+) -> Result<ExitCode, Failure> {
+    use crate::graph::{algo, human_size};
+    let Some(file) = from_json else {
+        return Err(Failure::usage("`nixbench why` currently needs --from-json FILE (a saved `nix path-info --json --recursive` closure)"));
+    };
+    let bytes =
+        std::fs::read(&file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let graph = crate::graph::load::runtime_graph(&bytes)
+        .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let sizes = algo::sizes(&graph);
+    let root = *graph
+        .roots
+        .first()
+        .ok_or_else(|| Failure::usage("the closure has no root (every path is referenced)"))?;
+    let mut out = std::io::stdout().lock();
+    let Some(package) = package else {
+        let _ = writeln!(
+            out,
+            "{}: {} paths, closure {}",
+            graph.node(root).name(),
+            graph.len(),
+            human_size(sizes.closure[root as usize])
+        );
+        let mut by_added: Vec<u32> = (0..graph.len() as u32).filter(|&n| n != root).collect();
+        by_added.sort_by_key(|&n| std::cmp::Reverse(sizes.added[n as usize]));
+        for n in by_added.into_iter().take(10) {
+            let _ = writeln!(
+                out,
+                "  {:>10}  {}",
+                human_size(sizes.added[n as usize]),
+                graph.node(n).name()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let Some(&target) = graph.resolve(&package).first() else {
+        let near = graph.nearest_names(&package, 5);
+        return Err(Failure::not_found(format!(
+            "`{package}` is not in the closure of {}. Nearest names: {}",
+            graph.node(root).name(),
+            near.join(", ")
+        )));
+    };
+    let cap = if all {
+        algo::WHY_CHAINS_ALL
+    } else {
+        algo::WHY_CHAINS_DEFAULT
+    };
+    let chains = algo::why_chains(&graph, root, target, cap);
+    if json {
+        let value = serde_json::json!({
+            "root": graph.node(root).path,
+            "target": graph.node(target).path,
+            "nar_size": graph.node(target).nar_size,
+            "closure_size": sizes.closure[target as usize],
+            "added_size": sizes.added[target as usize],
+            "chains": chains.iter().map(|c| c.iter().map(|n| graph.node(*n).path.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        });
+        let _ = serde_json::to_writer_pretty(&mut out, &value);
+        let _ = writeln!(out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = writeln!(
+        out,
+        "{} (closure {}, added {})",
+        graph.node(target).name(),
+        human_size(sizes.closure[target as usize]),
+        human_size(sizes.added[target as usize])
+    );
+    for chain in &chains {
+        for (depth, id) in chain.iter().enumerate() {
+            let indent = if depth == 0 {
+                String::new()
+            } else {
+                format!("{}└───", "    ".repeat(depth - 1))
+            };
+            let _ = writeln!(out, "{indent}{}", graph.node(*id).path);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn watch(source: &str, plain: bool, json_summary: bool) -> Result<ExitCode, Failure> {
+    use crate::build_log::{parse_line, BuildState, LineSplitter};
+    use std::io::Read;
+    let mut reader: Box<dyn Read> = if source == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(source).map_err(|e| Failure::usage(format!("{source}: {e}")))?)
+    };
+    let _ = plain || !std::io::stdout().is_terminal();
+    let started = std::time::Instant::now();
+    let mut state = BuildState::new(5000);
+    let mut splitter = LineSplitter::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = std::io::stdout().lock();
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| Failure::usage(format!("{source}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let now = started.elapsed().as_secs_f64();
+        splitter.feed(&buf[..n], |line| state.apply(parse_line(line), now));
+    }
+    splitter.finish(|line| state.apply(parse_line(line), started.elapsed().as_secs_f64()));
+    let summary = state.summary();
+    for drv in &summary.derivations {
+        let _ = writeln!(out, "{:<10} {}", drv.status_label(), drv.name);
+    }
+    for failure in &summary.failures {
+        let _ = writeln!(
+            out,
+            "\n{} failed{}:",
+            failure.name,
+            failure
+                .phase
+                .as_deref()
+                .map(|p| format!(" in {p}"))
+                .unwrap_or_default()
+        );
+        for line in &failure.last_lines {
+            let _ = writeln!(out, "  {}> {line}", failure.name);
+        }
+    }
+    for error in &summary.errors {
+        let _ = writeln!(out, "{error}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{} built, {} fetched, {} failed",
+        summary.built, summary.substituted, summary.failed
+    );
+    if json_summary {
+        let _ = serde_json::to_writer_pretty(&mut out, &summary);
+        let _ = writeln!(out);
+    }
+    Ok(if summary.success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,656 @@
+//! The static index: reads a nixpkgs tree with rnix, without evaluating anything. It finds lib
+//! functions with their doc comments and re-exports, and packages from pkgs/by-name and callPackage
+//! lines with their literal pname, version and meta fields.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rnix::ast::{self, HasEntry};
+use rnix::{SyntaxKind, SyntaxNode};
+use rowan::ast::AstNode;
+
+use super::docs::parse_comment;
+use super::{Entry, EntryKind, Index};
+
+/// Package-set files whose callPackage lines define attributes under a prefix.
+const PACKAGE_SETS: &[(&str, &str)] = &[
+    ("pkgs/top-level/all-packages.nix", ""),
+    ("pkgs/top-level/python-packages.nix", "python3Packages."),
+    ("pkgs/top-level/perl-packages.nix", "perlPackages."),
+    ("pkgs/top-level/ocaml-packages.nix", "ocamlPackages."),
+    ("pkgs/top-level/lua-packages.nix", "luaPackages."),
+    ("pkgs/top-level/php-packages.nix", "phpPackages."),
+];
+
+/// A parsed file with a line table, so positions are cheap.
+pub struct SourceFile {
+    pub text: String,
+    pub root: ast::Root,
+    line_starts: Vec<usize>,
+    pub errors: Vec<String>,
+}
+
+impl SourceFile {
+    pub fn parse(text: String) -> Self {
+        let parse = ast::Root::parse(&text);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut file = Self {
+            root: parse.tree(),
+            errors: Vec::new(),
+            line_starts,
+            text: String::new(),
+        };
+        file.errors = parse
+            .errors()
+            .iter()
+            .map(|err| {
+                let offset = parse_error_offset(err);
+                let (line, col) = file.line_col_in(&text, offset);
+                format!("{line}:{col}: {err}")
+            })
+            .collect();
+        file.text = text;
+        file
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        (self.line_starts.partition_point(|&start| start <= offset)) as u32
+    }
+
+    fn line_col_in(&self, text: &str, offset: usize) -> (u32, usize) {
+        let line = self.line_of(offset);
+        let start = self.line_starts[(line as usize).saturating_sub(1)];
+        let col = text
+            .get(start..offset.min(text.len()))
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line, col)
+    }
+}
+
+fn parse_error_offset(err: &rnix::ParseError) -> usize {
+    use rnix::ParseError::*;
+    match err {
+        Unexpected(range)
+        | UnexpectedExtra(range)
+        | UnexpectedWanted(_, range, _)
+        | UnexpectedDoubleBind(range)
+        | DuplicatedArgs(range, _) => usize::from(range.start()),
+        UnexpectedEOF | UnexpectedEOFWanted(_) | RecursionLimitExceeded => usize::MAX,
+        _ => 0,
+    }
+}
+
+/// Strips lambdas, `let ... in`, `with`, parentheses and `rec` to reach the attribute set a file
+/// evaluates to (`{ lib }: let x = 1; in rec { ... }` gives the `rec { ... }`). Applications look at
+/// their arguments last-first, so `fix (self: { ... })` and `makeExtensible (self: { ... })` work.
+pub fn body_attrset(expr: ast::Expr) -> Option<ast::AttrSet> {
+    let mut expr = expr;
+    for _ in 0..64 {
+        expr = match expr {
+            ast::Expr::AttrSet(set) => return Some(set),
+            ast::Expr::Lambda(lambda) => lambda.body()?,
+            ast::Expr::LetIn(let_in) => {
+                let body = let_in.body()?;
+                // `let makeLib = self: { ... }; in fix makeLib`: follow the applied binding.
+                if let Some(name) = applied_ident(&body) {
+                    if let Some(bound) = let_in
+                        .attrpath_values()
+                        .find(|kv| attrpath_text(kv).as_deref() == Some(name.as_str()))
+                        .and_then(|kv| kv.value())
+                    {
+                        if let Some(set) = body_attrset(bound) {
+                            return Some(set);
+                        }
+                    }
+                }
+                body
+            }
+            ast::Expr::With(with) => with.body()?,
+            ast::Expr::Paren(paren) => paren.expr()?,
+            ast::Expr::Assert(assert) => assert.body()?,
+            ast::Expr::Apply(apply) => {
+                if let Some(set) = apply.argument().and_then(body_attrset) {
+                    return Some(set);
+                }
+                apply.lambda()?
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
+/// `fix makeLib` gives `makeLib`.
+fn applied_ident(expr: &ast::Expr) -> Option<String> {
+    match expr {
+        ast::Expr::Apply(apply) => match apply.argument()? {
+            ast::Expr::Ident(ident) => Some(ident.ident_token()?.text().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Dotted text of an attrpath, with quoted components kept quoted only when they need it.
+pub fn attrpath_text(kv: &ast::AttrpathValue) -> Option<String> {
+    let path = kv.attrpath()?;
+    let parts: Option<Vec<String>> = path.attrs().map(|attr| attr_name(&attr)).collect();
+    Some(parts?.join("."))
+}
+
+pub fn attr_name(attr: &ast::Attr) -> Option<String> {
+    match attr {
+        ast::Attr::Ident(ident) => Some(ident.ident_token()?.text().to_string()),
+        ast::Attr::Str(s) => literal_string(s),
+        ast::Attr::Dynamic(_) => None,
+    }
+}
+
+/// The value of a string without interpolation (both `"..."` and `''...''` forms).
+pub fn literal_string(s: &ast::Str) -> Option<String> {
+    let mut out = String::new();
+    for part in s.normalized_parts() {
+        match part {
+            ast::InterpolPart::Literal(text) => out.push_str(&text),
+            ast::InterpolPart::Interpolation(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The nearest comment before a node, skipping whitespace only. Consecutive `#` lines are joined.
+pub fn leading_comment(node: &SyntaxNode) -> Option<String> {
+    let mut comments: Vec<String> = Vec::new();
+    let mut current = node.prev_sibling_or_token();
+    while let Some(element) = current {
+        match element.kind() {
+            SyntaxKind::TOKEN_WHITESPACE => {
+                let text = element
+                    .as_token()
+                    .map(|t| t.text().to_string())
+                    .unwrap_or_default();
+                // A blank line ends a run of line comments.
+                if text.matches('\n').count() > 1 && !comments.is_empty() {
+                    break;
+                }
+            }
+            SyntaxKind::TOKEN_COMMENT => {
+                let text = element.as_token()?.text().to_string();
+                let is_block = text.starts_with("/*");
+                if is_block && !comments.is_empty() {
+                    break;
+                }
+                comments.push(text);
+                if is_block {
+                    break;
+                }
+            }
+            _ => break,
+        }
+        current = element.prev_sibling_or_token();
+    }
+    if comments.is_empty() {
+        return None;
+    }
+    comments.reverse();
+    Some(comments.join("\n"))
+}
+
+/// Indexes a nixpkgs tree (or a tree holding only lib/). Files are parsed on all cores.
+pub fn index_tree(root: &Path) -> Index {
+    let mut index = Index::default();
+    if root.join("lib/default.nix").is_file() {
+        let (entries, problems) = index_lib(root);
+        index.entries.extend(entries);
+        index.problems.extend(problems);
+    }
+    let jobs = package_jobs(root, &mut index.problems);
+    let (entries, problems) = parse_packages_parallel(root, jobs);
+    index.entries.extend(entries);
+    index.problems.extend(problems);
+    index.sort();
+    index
+}
+
+/// Removes `.` and `..` components without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let path = normalize(path);
+    path.strip_prefix(root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<SourceFile> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let file = SourceFile::parse(text);
+            if let Some(first) = file.errors.first() {
+                problems.push(format!(
+                    "{}:{first} (indexed what could be read)",
+                    relative(root, path)
+                ));
+            }
+            Some(file)
+        }
+        Err(err) => {
+            problems.push(format!("{}: {err}", relative(root, path)));
+            None
+        }
+    }
+}
+
+/// lib/default.nix names the nested sets (`strings = import ./strings.nix`) and re-exports
+/// (`inherit (self.strings) concatStringsSep`); each set's file holds the definitions.
+fn index_lib(root: &Path) -> (Vec<Entry>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut entries = Vec::new();
+    let lib_dir = root.join("lib");
+    let Some(default) = read_source(root, &lib_dir.join("default.nix"), &mut problems) else {
+        return (entries, problems);
+    };
+    let mut set_files: Vec<(String, PathBuf)> = Vec::new();
+    let mut reexports: Vec<(String, String)> = Vec::new();
+    if let Some(set) = default.root.expr().and_then(body_attrset) {
+        for kv in set.attrpath_values() {
+            let (Some(name), Some(value)) = (attrpath_text(&kv), kv.value()) else {
+                continue;
+            };
+            if let Some(rel) = first_relative_path(value.syntax()) {
+                let mut path = lib_dir.join(rel.trim_start_matches("./"));
+                if path.is_dir() {
+                    path = path.join("default.nix");
+                }
+                set_files.push((name, path));
+            }
+        }
+        for inherit in set.inherits() {
+            let Some(from) = inherit.from().and_then(|f| f.expr()) else {
+                continue;
+            };
+            let set_name = from
+                .syntax()
+                .text()
+                .to_string()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            for attr in inherit.attrs() {
+                if let Some(name) = attr_name(&attr) {
+                    reexports.push((name, set_name.clone()));
+                }
+            }
+        }
+    }
+    let mut defined: HashMap<String, usize> = HashMap::new();
+    for (set_name, path) in &set_files {
+        let Some(file) = read_source(root, path, &mut problems) else {
+            continue;
+        };
+        let Some(set) = file.root.expr().and_then(body_attrset) else {
+            continue;
+        };
+        let rel = relative(root, path);
+        for kv in set.attrpath_values() {
+            let Some(name) = attrpath_text(&kv) else {
+                continue;
+            };
+            let mut entry = Entry {
+                name: format!("lib.{set_name}.{name}"),
+                kind: Some(EntryKind::Function),
+                file: Some(rel.clone()),
+                line: Some(file.line_of(usize::from(kv.syntax().text_range().start()))),
+                ..Entry::default()
+            };
+            if let Some(comment) = leading_comment(kv.syntax()) {
+                let doc = parse_comment(&comment);
+                entry.doc = (!doc.body.is_empty()).then_some(doc.body);
+                entry.type_sig = doc.type_sig;
+                entry.examples = doc.examples;
+            }
+            defined.insert(entry.name.clone(), entries.len());
+            entries.push(entry);
+        }
+    }
+    for (name, set_name) in reexports {
+        let canonical = format!("lib.{set_name}.{name}");
+        if let Some(&i) = defined.get(&canonical) {
+            let mut alias = entries[i].clone();
+            alias.name = format!("lib.{name}");
+            alias.canonical = Some(canonical);
+            entries.push(alias);
+        }
+    }
+    (entries, problems)
+}
+
+/// The first relative path literal (`./strings.nix`) anywhere inside a node.
+fn first_relative_path(node: &SyntaxNode) -> Option<String> {
+    node.descendants()
+        .find(|n| n.kind() == SyntaxKind::NODE_PATH_REL)
+        .map(|n| n.text().to_string())
+}
+
+struct PackageJob {
+    attr: String,
+    path: PathBuf,
+}
+
+fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
+    let mut jobs = Vec::new();
+    let by_name = root.join("pkgs/by-name");
+    if let Ok(shards) = std::fs::read_dir(&by_name) {
+        let mut shard_dirs: Vec<PathBuf> = shards.flatten().map(|e| e.path()).collect();
+        shard_dirs.sort();
+        for shard in shard_dirs {
+            let Ok(packages) = std::fs::read_dir(&shard) else {
+                continue;
+            };
+            for package in packages.flatten() {
+                let path = package.path().join("package.nix");
+                if path.is_file() {
+                    jobs.push(PackageJob {
+                        attr: package.file_name().to_string_lossy().into_owned(),
+                        path,
+                    });
+                }
+            }
+        }
+    }
+    for (file, prefix) in PACKAGE_SETS {
+        let path = root.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        let Some(source) = read_source(root, &path, problems) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(root).to_path_buf();
+        for (attr, rel) in call_package_lines(&source) {
+            let mut target = dir.join(&rel);
+            if target.is_dir() {
+                target = target.join("default.nix");
+            }
+            jobs.push(PackageJob {
+                attr: format!("{prefix}{attr}"),
+                path: target,
+            });
+        }
+    }
+    jobs
+}
+
+/// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
+fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    for node in source.root.syntax().descendants() {
+        let Some(kv) = ast::AttrpathValue::cast(node) else {
+            continue;
+        };
+        let (Some(attr), Some(ast::Expr::Apply(apply))) = (attrpath_text(&kv), kv.value()) else {
+            continue;
+        };
+        // Flatten `((callPackage path) args)` to the head and its first argument.
+        let mut head = ast::Expr::Apply(apply);
+        let mut args = Vec::new();
+        while let ast::Expr::Apply(inner) = &head {
+            if let Some(arg) = inner.argument() {
+                args.push(arg);
+            }
+            match inner.lambda() {
+                Some(lambda) => head = lambda,
+                None => break,
+            }
+        }
+        let head_text = head.syntax().text().to_string();
+        if !head_text.ends_with("callPackage") && !head_text.ends_with("callPackages") {
+            continue;
+        }
+        if let Some(ast::Expr::PathRel(path)) = args.last() {
+            lines.push((attr, path.syntax().text().to_string()));
+        }
+    }
+    lines
+}
+
+fn parse_packages_parallel(root: &Path, jobs: Vec<PackageJob>) -> (Vec<Entry>, Vec<String>) {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(16);
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<Entry>, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|slice| {
+                scope.spawn(move || {
+                    let mut entries = Vec::with_capacity(slice.len());
+                    let mut problems = Vec::new();
+                    for job in slice {
+                        if let Some(source) = read_source(root, &job.path, &mut problems) {
+                            entries.push(package_entry(root, job, &source));
+                        }
+                    }
+                    (entries, problems)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+    let mut problems = Vec::new();
+    for (e, p) in results {
+        entries.extend(e);
+        problems.extend(p);
+    }
+    (entries, problems)
+}
+
+fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
+    let mut entry = Entry {
+        name: job.attr.clone(),
+        kind: Some(EntryKind::Package),
+        file: Some(relative(root, &job.path)),
+        line: Some(1),
+        ..Entry::default()
+    };
+    // The derivation's attribute set: the first set that binds `pname` (or `name`).
+    let drv_set = source
+        .root
+        .syntax()
+        .descendants()
+        .filter_map(ast::AttrSet::cast)
+        .find(|set| {
+            set.attrpath_values()
+                .any(|kv| matches!(attrpath_text(&kv).as_deref(), Some("pname") | Some("name")))
+        });
+    let Some(set) = drv_set else { return entry };
+    for kv in set.attrpath_values() {
+        let Some(path) = attrpath_text(&kv) else {
+            continue;
+        };
+        let value = kv.value();
+        match path.as_str() {
+            "pname" => {
+                entry.pname = value.as_ref().and_then(string_value);
+                entry.line = Some(source.line_of(usize::from(kv.syntax().text_range().start())));
+            }
+            "version" => entry.version = value.as_ref().and_then(string_value),
+            "meta" => {
+                if let Some(meta) = value.and_then(body_attrset) {
+                    for field in meta.attrpath_values() {
+                        if let (Some(name), Some(v)) = (attrpath_text(&field), field.value()) {
+                            apply_meta(&mut entry, &name, &v);
+                        }
+                    }
+                }
+            }
+            other => {
+                if let (Some(field), Some(v)) = (other.strip_prefix("meta."), value) {
+                    apply_meta(&mut entry, field, &v);
+                }
+            }
+        }
+    }
+    entry
+}
+
+fn string_value(expr: &ast::Expr) -> Option<String> {
+    match expr {
+        ast::Expr::Str(s) => literal_string(s),
+        ast::Expr::Paren(p) => p.expr().as_ref().and_then(string_value),
+        _ => None,
+    }
+}
+
+/// `licenses.mit` -> `mit`, `[ licenses.mit licenses.asl20 ]` -> `mit, asl20`, `"MIT"` -> `MIT`.
+fn symbolic_value(expr: &ast::Expr) -> Option<String> {
+    if let Some(text) = string_value(expr) {
+        return Some(text);
+    }
+    match expr {
+        ast::Expr::List(list) => {
+            let items: Vec<String> = list.items().filter_map(|i| symbolic_value(&i)).collect();
+            (!items.is_empty()).then(|| items.join(", "))
+        }
+        ast::Expr::Select(_) | ast::Expr::Ident(_) => {
+            let text = expr.syntax().text().to_string();
+            Some(text.rsplit('.').next().unwrap_or(&text).trim().to_string())
+        }
+        _ => None,
+    }
+}
+
+fn apply_meta(entry: &mut Entry, field: &str, value: &ast::Expr) {
+    match field {
+        "description" => entry.description = string_value(value),
+        "longDescription" => {
+            entry.long_description = string_value(value).map(|s| s.trim().to_string())
+        }
+        "homepage" => entry.homepage = string_value(value),
+        "mainProgram" => entry.main_program = string_value(value),
+        "license" => entry.license = symbolic_value(value),
+        "platforms" => {
+            entry.platforms = symbolic_value(value)
+                .map(|s| s.split(", ").map(str::to_string).collect())
+                .unwrap_or_default()
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nixpkgs-mini")
+    }
+
+    #[test]
+    fn indexes_lib_with_docs_and_reexports() {
+        let index = index_tree(&fixture());
+        let f = index.get("lib.strings.concatStringsSep").expect("defined");
+        assert_eq!(f.file.as_deref(), Some("lib/strings.nix"));
+        assert_eq!(
+            f.type_sig.as_deref(),
+            Some("concatStringsSep :: string -> [string] -> string")
+        );
+        assert!(f
+            .doc
+            .as_deref()
+            .unwrap()
+            .starts_with("Joins a list of strings"));
+        assert_eq!(f.examples.len(), 1);
+        let alias = index.get("lib.concatStringsSep").expect("re-exported");
+        assert_eq!(
+            alias.canonical.as_deref(),
+            Some("lib.strings.concatStringsSep")
+        );
+        assert_eq!(alias.line, f.line);
+        let legacy = index.get("lib.strings.escapeRegex").unwrap();
+        assert!(legacy.doc.as_deref().unwrap().contains("metacharacter"));
+        assert!(index.get("lib.attrsets.mapAttrs'").is_some());
+        assert!(index.problems.is_empty(), "{:?}", index.problems);
+    }
+
+    #[test]
+    fn indexes_packages_from_by_name_and_call_package() {
+        let index = index_tree(&fixture());
+        let rg = index.get("ripgrep").expect("by-name");
+        assert_eq!(rg.main_program.as_deref(), Some("rg"));
+        assert_eq!(rg.version.as_deref(), Some("14.1.1"));
+        assert_eq!(
+            rg.file.as_deref(),
+            Some("pkgs/by-name/ri/ripgrep/package.nix")
+        );
+        assert_eq!(rg.line, Some(3));
+        let requests = index.get("python3Packages.requests").expect("python set");
+        assert_eq!(requests.pname.as_deref(), Some("requests"));
+        assert_eq!(requests.license.as_deref(), Some("Apache-2.0"));
+        let figlet = index.get("figlet").expect("callPackage");
+        assert_eq!(
+            figlet.file.as_deref(),
+            Some("pkgs/tools/misc/figlet/default.nix")
+        );
+        let hello = index.get("hello").unwrap();
+        assert!(hello
+            .long_description
+            .as_deref()
+            .unwrap()
+            .contains("GNU Hello"));
+    }
+
+    #[test]
+    fn broken_file_is_reported_and_rest_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("pkgs/by-name/ok/ok");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(
+            pkg.join("package.nix"),
+            "{ stdenv }: stdenv.mkDerivation { pname = \"ok\"; version = \"1\"; }",
+        )
+        .unwrap();
+        let bad = dir.path().join("pkgs/by-name/ba/bad");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(
+            bad.join("package.nix"),
+            "{ stdenv }: stdenv.mkDerivation { pname = \"bad\"; version = ",
+        )
+        .unwrap();
+        let index = index_tree(dir.path());
+        assert!(index.get("ok").is_some());
+        assert_eq!(index.problems.len(), 1);
+        assert!(
+            index.problems[0].starts_with("pkgs/by-name/ba/bad/package.nix:1:"),
+            "{:?}",
+            index.problems
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! Build log: progress on top, derivations with status on the left, the selected one's log right.
+
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::layout::{scroll_offset, Areas};
+use crate::app::state::AppState;
+use crate::build_log::DrvStatus;
+
+use super::theme::Theme;
+use super::{block, fit};
+
+fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
+    match status {
+        DrvStatus::Built | DrvStatus::Substituted => theme.ok(),
+        DrvStatus::Failed => theme.error(),
+        DrvStatus::DependencyFailed | DrvStatus::Cancelled => theme.warn(),
+        DrvStatus::Building | DrvStatus::Substituting => theme.info(),
+        DrvStatus::Queued => theme.muted(),
+    }
+}
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let b = &state.build;
+    let s = &b.state;
+    let phase = if s.evaluating && !s.finished {
+        Span::styled("evaluating…", theme.info())
+    } else if b.running {
+        Span::styled("building", theme.info())
+    } else if s.summary().success {
+        Span::styled("done", theme.ok())
+    } else {
+        Span::styled("failed", theme.error())
+    };
+    let header = Line::from(vec![
+        phase,
+        Span::raw(format!(
+            "  built {}  fetched {}  ",
+            s.count(DrvStatus::Built),
+            s.count(DrvStatus::Substituted)
+        )),
+        Span::styled(
+            format!("failed {}", s.count(DrvStatus::Failed)),
+            if s.count(DrvStatus::Failed) > 0 {
+                theme.error()
+            } else {
+                theme.muted()
+            },
+        ),
+        Span::raw(format!(
+            "  running {}  of {}",
+            s.builds.running,
+            s.builds.expected.max(s.derivations.len() as u64)
+        )),
+    ]);
+    frame.render_widget(
+        Paragraph::new(header).block(block(
+            format!(
+                " {} ",
+                fit(&b.source, areas.header.width.saturating_sub(4) as usize)
+            ),
+            false,
+            theme,
+        )),
+        areas.header,
+    );
+
+    let rows = areas.list_rows();
+    let width = areas.list.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = s
+        .derivations
+        .iter()
+        .enumerate()
+        .skip(scroll_offset(b.selected, rows))
+        .take(rows)
+        .map(|(i, d)| {
+            let status = format!("{:<10}", d.status.label());
+            let extra = match (&d.phase, d.status.is_running()) {
+                (Some(phase), true) => format!(" {phase}"),
+                _ => d
+                    .started
+                    .zip(d.finished)
+                    .map(|(a, z)| format!(" {:.1}s", z - a))
+                    .unwrap_or_default(),
+            };
+            let name = fit(&d.name, width.saturating_sub(11 + extra.len()));
+            let line = Line::from(vec![
+                Span::styled(status, status_style(d.status, theme)),
+                Span::raw(" "),
+                Span::raw(name),
+                Span::styled(extra, theme.muted()),
+            ]);
+            if i == b.selected {
+                line.style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect();
+    let list_title = format!(
+        " Derivations ({}){} ",
+        s.derivations.len(),
+        if b.follow { " · following" } else { "" }
+    );
+    let body = if lines.is_empty() {
+        vec![Line::styled(
+            " waiting for Nix to start building…",
+            theme.muted(),
+        )]
+    } else {
+        lines
+    };
+    frame.render_widget(
+        Paragraph::new(body).block(block(list_title, !b.focus_log, theme)),
+        areas.list,
+    );
+
+    let Some(drv) = s.derivations.get(b.selected) else {
+        let other: Vec<Line> = s
+            .other
+            .iter()
+            .rev()
+            .take(areas.detail.height as usize)
+            .rev()
+            .map(|l| Line::raw(l.clone()))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(other).block(block(" Log ", b.focus_log, theme)),
+            areas.detail,
+        );
+        return;
+    };
+    let height = areas.detail.height.saturating_sub(2) as usize;
+    let end = drv.log.len().saturating_sub(b.scroll_from_end);
+    let start = end.saturating_sub(height);
+    let mut lines: Vec<Line> = drv
+        .log
+        .iter()
+        .skip(start)
+        .take(end - start)
+        .map(|l| {
+            let lower = l.to_lowercase();
+            if lower.contains("error") {
+                Line::styled(l.clone(), theme.error())
+            } else if lower.contains("warning") {
+                Line::styled(l.clone(), theme.warn())
+            } else if l.starts_with("Running phase:") {
+                Line::styled(l.clone(), theme.accent())
+            } else {
+                Line::raw(l.clone())
+            }
+        })
+        .collect();
+    if drv.status == DrvStatus::Failed && b.scroll_from_end == 0 {
+        for error in s.errors.iter().filter(|e| e.contains(&drv.drv_path)) {
+            lines.push(Line::styled(error.clone(), theme.error()));
+        }
+    }
+    let dropped = if drv.log.dropped > 0 {
+        format!(" · {} older lines dropped", drv.log.dropped)
+    } else {
+        String::new()
+    };
+    let title = format!(
+        " {} · {}{}{} ",
+        drv.name,
+        drv.status.label(),
+        drv.phase
+            .as_deref()
+            .map(|p| format!(" · {p}"))
+            .unwrap_or_default(),
+        dropped
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(block(title, b.focus_log, theme)),
+        areas.detail,
+    );
+}

@@ -1,0 +1,151 @@
+//! Dependency graph: referrers | current | references, with sizes, like nix-tree.
+
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::layout::{scroll_offset, Areas};
+use crate::app::state::{AppState, GraphColumn, Load};
+use crate::graph::human_size;
+
+use super::theme::Theme;
+use super::{block, fit};
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let g = &state.graph;
+    let data = match &g.data {
+        Load::Loading => {
+            frame.render_widget(
+                Paragraph::new(" loading the closure…")
+                    .style(theme.muted())
+                    .block(block(" Graph ", false, theme)),
+                areas.body,
+            );
+            return;
+        }
+        Load::Failed(error) => {
+            frame.render_widget(
+                Paragraph::new(error.clone())
+                    .style(theme.error())
+                    .block(block(" Graph ", false, theme))
+                    .wrap(ratatui::widgets::Wrap { trim: false }),
+                areas.body,
+            );
+            return;
+        }
+        Load::Ready(data) => data,
+    };
+    let graph = &data.graph;
+    let sizes = &data.sizes;
+    let node = graph.node(g.current);
+    let root = graph.roots.first().copied().unwrap_or(0);
+
+    // Header: the current node with its sizes.
+    let header = vec![Line::from(vec![
+        Span::styled(node.name().to_string(), theme.heading()),
+        Span::styled(
+            format!(
+                "  nar {}  closure {}  added {}",
+                human_size(node.nar_size),
+                human_size(sizes.closure[g.current as usize]),
+                human_size(sizes.added[g.current as usize])
+            ),
+            theme.muted(),
+        ),
+    ])];
+    frame.render_widget(
+        Paragraph::new(header).block(block(format!(" {} ", data.source), false, theme)),
+        areas.header,
+    );
+
+    // Left list: referrers; right pane: references, or why-chains.
+    let column = |kind: GraphColumn, selected: usize| -> Vec<Line<'static>> {
+        let items = g.column_items(kind);
+        let rows = areas.list_rows();
+        let width = areas.list.width.saturating_sub(2) as usize;
+        items
+            .iter()
+            .enumerate()
+            .skip(scroll_offset(selected, rows))
+            .take(rows)
+            .map(|(i, &id)| {
+                let size = human_size(match g.sort {
+                    crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
+                    _ => sizes.closure[id as usize],
+                });
+                let name = fit(graph.node(id).name(), width.saturating_sub(12));
+                let line = Line::from(vec![
+                    Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),
+                    Span::styled(format!("{size:>10}"), theme.muted()),
+                ]);
+                if i == selected && g.column == kind {
+                    line.style(theme.selection())
+                } else {
+                    line
+                }
+            })
+            .collect()
+    };
+    let referrers = column(GraphColumn::Referrers, g.selected_referrer);
+    let left_title = format!(" Referrers ({}) ", graph.referrers.of(g.current).len());
+    let left = if referrers.is_empty() {
+        vec![Line::styled(
+            " nothing refers to this: it is a root",
+            theme.muted(),
+        )]
+    } else {
+        referrers
+    };
+    frame.render_widget(
+        Paragraph::new(left).block(block(left_title, g.column == GraphColumn::Referrers, theme)),
+        areas.list,
+    );
+
+    if let Some(chains) = &g.why {
+        let mut lines = vec![Line::styled(
+            format!(
+                "Why is {} in the closure of {}?",
+                node.name(),
+                graph.node(root).name()
+            ),
+            theme.heading(),
+        )];
+        if chains.is_empty() {
+            lines.push(Line::raw("it is the root itself"));
+        }
+        for chain in chains {
+            lines.push(Line::raw(""));
+            for (depth, id) in chain.iter().enumerate() {
+                let prefix = if depth == 0 {
+                    String::new()
+                } else {
+                    format!("{}└─ ", "   ".repeat(depth - 1))
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(prefix, theme.muted()),
+                    Span::raw(graph.node(*id).name().to_string()),
+                ]));
+            }
+        }
+        frame.render_widget(
+            Paragraph::new(lines).block(block(" Why (Esc closes) ", true, theme)),
+            areas.detail,
+        );
+    } else {
+        let references = column(GraphColumn::References, g.selected_reference);
+        let title = format!(
+            " References ({}) · sorted by {} ",
+            graph.references.of(g.current).len(),
+            g.sort.label()
+        );
+        let right = if references.is_empty() {
+            vec![Line::styled(" no references: a leaf", theme.muted())]
+        } else {
+            references
+        };
+        frame.render_widget(
+            Paragraph::new(right).block(block(title, g.column == GraphColumn::References, theme)),
+            areas.detail,
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Themes: colours named by meaning, from themes/*.toml embedded in the binary. Under `NO_COLOR` (or
+//! the `mono` theme) every style is plain text with bold, reverse and underline only.
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+];
+
+pub fn names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+    names.push("mono");
+    names
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct RawTheme {
+    name: String,
+    text: String,
+    muted: String,
+    accent: String,
+    accent_text: String,
+    selection_bg: String,
+    selection_fg: String,
+    border: String,
+    border_focus: String,
+    ok: String,
+    warn: String,
+    error: String,
+    info: String,
+    code: String,
+    heading: String,
+    link: String,
+    status_bg: String,
+    status_fg: String,
+    demo_bg: String,
+    demo_fg: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Theme {
+    pub name: String,
+    /// No colours at all: NO_COLOR or the `mono` theme.
+    pub mono: bool,
+    text: Color,
+    muted: Color,
+    accent: Color,
+    accent_text: Color,
+    selection_bg: Color,
+    selection_fg: Color,
+    border: Color,
+    border_focus: Color,
+    ok: Color,
+    warn: Color,
+    error: Color,
+    info: Color,
+    code: Color,
+    heading: Color,
+    link: Color,
+    status_bg: Color,
+    status_fg: Color,
+    demo_bg: Color,
+    demo_fg: Color,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown theme `{0}`; themes: {1}")]
+pub struct UnknownTheme(pub String, pub String);
+
+fn color(text: &str) -> Color {
+    text.parse().unwrap_or(Color::Reset)
+}
+
+impl Theme {
+    /// A built-in theme by name; `no_color` turns any theme monochrome.
+    pub fn named(name: &str, no_color: bool) -> Result<Self, UnknownTheme> {
+        if name == "mono" {
+            let mut theme = Self::named("dark", true)?;
+            theme.name = "mono".into();
+            return Ok(theme);
+        }
+        let source = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text)
+            .ok_or_else(|| UnknownTheme(name.to_string(), names().join(", ")))?;
+        let raw: RawTheme = toml::from_str(source).expect("built-in themes are valid");
+        Ok(Self {
+            name: raw.name,
+            mono: no_color,
+            text: color(&raw.text),
+            muted: color(&raw.muted),
+            accent: color(&raw.accent),
+            accent_text: color(&raw.accent_text),
+            selection_bg: color(&raw.selection_bg),
+            selection_fg: color(&raw.selection_fg),
+            border: color(&raw.border),
+            border_focus: color(&raw.border_focus),
+            ok: color(&raw.ok),
+            warn: color(&raw.warn),
+            error: color(&raw.error),
+            info: color(&raw.info),
+            code: color(&raw.code),
+            heading: color(&raw.heading),
+            link: color(&raw.link),
+            status_bg: color(&raw.status_bg),
+            status_fg: color(&raw.status_fg),
+            demo_bg: color(&raw.demo_bg),
+            demo_fg: color(&raw.demo_fg),
+        })
+    }
+
+    fn fg(&self, color: Color) -> Style {
+        if self.mono {
+            Style::default()
+        } else {
+            Style::default().fg(color)
+        }
+    }
+
+    pub fn text(&self) -> Style {
+        self.fg(self.text)
+    }
+    pub fn muted(&self) -> Style {
+        if self.mono {
+            Style::default().add_modifier(Modifier::DIM)
+        } else {
+            self.fg(self.muted)
+        }
+    }
+    pub fn accent(&self) -> Style {
+        self.fg(self.accent).add_modifier(Modifier::BOLD)
+    }
+    pub fn ok(&self) -> Style {
+        self.fg(self.ok)
+    }
+    pub fn warn(&self) -> Style {
+        self.fg(self.warn).add_modifier(Modifier::BOLD)
+    }
+    pub fn error(&self) -> Style {
+        self.fg(self.error).add_modifier(Modifier::BOLD)
+    }
+    pub fn info(&self) -> Style {
+        self.fg(self.info)
+    }
+    pub fn code(&self) -> Style {
+        self.fg(self.code)
+    }
+    pub fn heading(&self) -> Style {
+        self.fg(self.heading).add_modifier(Modifier::BOLD)
+    }
+    pub fn link(&self) -> Style {
+        self.fg(self.link).add_modifier(Modifier::UNDERLINED)
+    }
+    pub fn border(&self, focused: bool) -> Style {
+        match (self.mono, focused) {
+            (true, true) => Style::default().add_modifier(Modifier::BOLD),
+            (true, false) => Style::default(),
+            (false, true) => self.fg(self.border_focus),
+            (false, false) => self.fg(self.border),
+        }
+    }
+    pub fn selection(&self) -> Style {
+        if self.mono {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().bg(self.selection_bg).fg(self.selection_fg)
+        }
+    }
+    pub fn active_tab(&self) -> Style {
+        if self.mono {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::default()
+                .bg(self.accent)
+                .fg(self.accent_text)
+                .add_modifier(Modifier::BOLD)
+        }
+    }
+    pub fn status(&self) -> Style {
+        if self.mono {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().bg(self.status_bg).fg(self.status_fg)
+        }
+    }
+    pub fn demo_badge(&self) -> Style {
+        if self.mono {
+            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            Style::default()
+                .bg(self.demo_bg)
+                .fg(self.demo_fg)
+                .add_modifier(Modifier::BOLD)
+        }
+    }
+    /// Whether syntax highlighting uses a light or dark palette.
+    pub fn is_light(&self) -> bool {
+        self.name == "light"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_theme_parses_with_real_colours() {
+        for name in names() {
+            let theme = Theme::named(name, false).unwrap();
+            assert_eq!(theme.name, name);
+        }
+        let dark = Theme::named("dark", false).unwrap();
+        assert_eq!(dark.selection_bg, Color::Rgb(0x26, 0x4f, 0x78));
+        assert!(Theme::named("neon", false).is_err());
+        let mono = Theme::named("dark", true).unwrap();
+        assert_eq!(mono.error().fg, None);
+    }
+}

@@ -1,0 +1,65 @@
+//! Tour: the lessons list and the current lesson.
+
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::layout::Areas;
+use crate::app::state::AppState;
+
+use super::block;
+use super::theme::Theme;
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let t = &state.tour;
+    let [list_area, lesson_area] =
+        Layout::horizontal([Constraint::Length(36), Constraint::Min(0)]).areas(areas.body);
+    let items: Vec<Line> = t
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, lesson)| {
+            let line = Line::from(vec![
+                Span::styled(if i < t.step { "✓ " } else { "  " }, theme.ok()),
+                Span::raw(super::fit(&lesson.title, 32)),
+            ]);
+            if i == t.step {
+                line.style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(items).block(block(" Tour ", false, theme)),
+        list_area,
+    );
+    let Some(lesson) = t.lessons.get(t.step) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::styled(lesson.title.clone(), theme.heading()),
+        Line::raw(""),
+    ];
+    lines.extend(super::markdown::render(&lesson.body, theme));
+    lines.push(Line::raw(""));
+    if t.show_hint {
+        lines.push(Line::from(vec![
+            Span::styled("Hint: ", theme.accent()),
+            Span::raw(lesson.hint.clone()),
+        ]));
+    } else {
+        lines.push(Line::styled("n next · p previous · H hint", theme.muted()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(
+                format!(" Lesson {} of {} ", t.step + 1, t.lessons.len()),
+                true,
+                theme,
+            ))
+            .wrap(Wrap { trim: false }),
+        lesson_area,
+    );
+}

@@ -1,0 +1,189 @@
+//! What nixbench is looking at: the user's project or the embedded demo, the Nix it found, and where
+//! nixpkgs comes from. Also the (blocking) loaders the app runs in background tasks.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Dirs;
+use crate::graph::Graph;
+use crate::nix::NixInfo;
+use crate::nixpkgs::Index;
+use crate::project::{self, NixpkgsSearch, NixpkgsSource, Project};
+
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    pub demo: bool,
+    pub nixpkgs: Option<PathBuf>,
+    pub directory: PathBuf,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The user's project.
+    Project,
+    /// The embedded demo, and why it was opened.
+    Demo { reason: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub mode: Mode,
+    /// Project root (for the demo: the materialized demo project).
+    pub root: PathBuf,
+    pub project: Option<Project>,
+    pub nixpkgs: NixpkgsSearch,
+    pub nix: Result<NixInfo, String>,
+    /// The materialized demo directory, when in demo mode.
+    pub demo_dir: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// Finds the project, Nix and nixpkgs; falls back to the demo when there is no project or no Nix.
+    /// Blocking, but quick (one `nix --version`).
+    pub fn open(options: &OpenOptions, dirs: &Dirs) -> Self {
+        let nix = crate::nix::detect().map_err(|e| e.to_string());
+        let project = project::find_project(&options.directory);
+        let reason = if options.demo {
+            Some("--demo".to_string())
+        } else if project.is_none() {
+            Some(format!(
+                "no flake.nix, default.nix or shell.nix in {} or its parents",
+                options.directory.display()
+            ))
+        } else if nix.is_err() {
+            Some("nix is not installed".to_string())
+        } else {
+            None
+        };
+        match reason {
+            None => {
+                let project = project.expect("checked above");
+                let nixpkgs = project::find_nixpkgs(
+                    options.nixpkgs.as_deref(),
+                    Some(&project),
+                    &project::Environment::from_process(),
+                );
+                Self {
+                    mode: Mode::Project,
+                    root: project.root.clone(),
+                    project: Some(project),
+                    nixpkgs,
+                    nix,
+                    demo_dir: None,
+                }
+            }
+            Some(reason) => Self::demo(reason, options, dirs, nix),
+        }
+    }
+
+    fn demo(
+        reason: String,
+        options: &OpenOptions,
+        dirs: &Dirs,
+        nix: Result<NixInfo, String>,
+    ) -> Self {
+        let demo_dir = crate::demo::materialize(&dirs.cache)
+            .or_else(|_| crate::demo::materialize(&std::env::temp_dir().join("nixbench")))
+            .ok();
+        let root = demo_dir
+            .as_ref()
+            .map(|d| d.join("project"))
+            .unwrap_or_else(|| options.directory.clone());
+        let nixpkgs = match (&options.nixpkgs, &demo_dir) {
+            (Some(path), _) => {
+                project::find_nixpkgs(Some(path), None, &project::Environment::default())
+            }
+            (None, Some(dir)) => NixpkgsSearch {
+                found: Some(NixpkgsSource::Demo {
+                    path: dir.join("nixpkgs"),
+                }),
+                looked: vec!["embedded demo".into()],
+            },
+            (None, None) => NixpkgsSearch::default(),
+        };
+        Self {
+            mode: Mode::Demo { reason },
+            project: Some(Project {
+                root: root.clone(),
+                entry: project::EntryKind::Flake,
+            }),
+            root,
+            nixpkgs,
+            nix,
+            demo_dir,
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.mode, Mode::Demo { .. })
+    }
+
+    pub fn flake_nix(&self) -> Option<PathBuf> {
+        self.project.as_ref().and_then(Project::flake_nix)
+    }
+}
+
+/// Builds the package/function index for a nixpkgs source: static parse of the tree, then the
+/// recorded evaluation for the demo, then the embedded builtins.
+pub fn load_index(workspace: &Workspace) -> Result<Index, String> {
+    let mut index = match workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(NixpkgsSource::path)
+    {
+        Some(path) => crate::nixpkgs::static_index::index_tree(path),
+        None => Index::default(),
+    };
+    if let Some(demo) = &workspace.demo_dir {
+        if let Ok(entries) =
+            crate::nixpkgs::evaluated::import_file(&demo.join(crate::demo::PACKAGES), None)
+        {
+            index.merge(entries);
+        }
+    }
+    index.merge(crate::nixpkgs::builtins::embedded());
+    index.sort();
+    if index.entries.is_empty() {
+        return Err(workspace.nixpkgs.explain_missing());
+    }
+    Ok(index)
+}
+
+/// The runtime graph: the demo's recorded closure, or the closure of the project's `./result`.
+pub fn load_graph(workspace: &Workspace) -> Result<Graph, String> {
+    if let Some(demo) = &workspace.demo_dir {
+        let bytes = std::fs::read(demo.join(crate::demo::CLOSURE)).map_err(|e| e.to_string())?;
+        return crate::graph::load::runtime_graph(&bytes).map_err(|e| e.to_string());
+    }
+    let nix = workspace.nix.as_ref().map_err(Clone::clone)?;
+    let result = workspace.root.join("result");
+    if !result.exists() {
+        return Err(format!(
+            "no ./result in {}: build the project first (`nixbench build` or `nix build`), then reopen the Graph tab",
+            workspace.root.display()
+        ));
+    }
+    let installable = result.display().to_string();
+    let json = crate::nix::run_blocking(
+        &nix.program,
+        &nix.path_info_args(&installable),
+        Some(&workspace.root),
+    )
+    .map_err(|e| e.to_string())?;
+    crate::graph::load::runtime_graph(&json).map_err(|e| e.to_string())
+}
+
+/// The recorded demo build log, for the Build tab of the demo.
+pub fn demo_build_log(workspace: &Workspace) -> Option<PathBuf> {
+    workspace
+        .demo_dir
+        .as_ref()
+        .map(|d| d.join(crate::demo::BUILD_LOG))
+        .filter(|p| p.is_file())
+}
+
+pub fn read_flake(path: &Path) -> Result<crate::flake::Flake, String> {
+    std::fs::read_to_string(path)
+        .map(crate::flake::Flake::parse)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))
+}
