@@ -125,27 +125,20 @@ impl Workspace {
 /// Builds the package/function index for a nixpkgs source: static parse of the tree, then the
 /// recorded evaluation for the demo, then the embedded builtins.
 pub fn load_index(workspace: &Workspace) -> Result<Index, String> {
-    let mut index = match workspace
-        .nixpkgs
-        .found
-        .as_ref()
-        .and_then(NixpkgsSource::path)
-    {
-        Some(path) => crate::nixpkgs::static_index::index_tree(path),
-        None => Index::default(),
+    let source = workspace.nixpkgs.found.as_ref();
+    let Some(path) = source.and_then(NixpkgsSource::path) else {
+        return Err(workspace.nixpkgs.explain_missing());
     };
-    if let Some(demo) = &workspace.demo_dir {
-        if let Ok(entries) =
-            crate::nixpkgs::evaluated::import_file(&demo.join(crate::demo::PACKAGES), None)
-        {
+    let mut index = crate::nixpkgs::static_index::index_tree(path);
+    if let (Some(NixpkgsSource::Demo { .. }), Some(demo)) = (source, &workspace.demo_dir) {
+        // The demo ships what `nix-env -qaP --json --meta` said about its packages.
+        let recorded = demo.join(crate::demo::PACKAGES);
+        if let Ok(entries) = crate::nixpkgs::evaluated::import_file(&recorded, None) {
             index.merge(entries);
         }
     }
     index.merge(crate::nixpkgs::builtins::embedded());
     index.sort();
-    if index.entries.is_empty() {
-        return Err(workspace.nixpkgs.explain_missing());
-    }
     Ok(index)
 }
 

@@ -130,8 +130,17 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let k = Key::from_event(&key);
+    let mut k = Key::from_event(&key);
     if state.typing() {
+        if k.alt && matches!(key.code, KeyCode::Char(_)) {
+            // Esc followed quickly by a key reaches us as Alt+key: leave the input, then act on it.
+            leave_input(state);
+            k.alt = false;
+            if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
+                run(state, command, effects);
+            }
+            return;
+        }
         match key.code {
             KeyCode::Char(c) if !k.ctrl && !k.alt => return type_char(state, c, effects),
             KeyCode::Backspace => return backspace(state, effects),
@@ -147,19 +156,20 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
                 }
                 return;
             }
-            KeyCode::Esc => {
-                if matches!(state.overlay, Overlay::Palette { .. }) {
-                    state.overlay = Overlay::None;
-                } else {
-                    state.packages.editing = false;
-                }
-                return;
-            }
+            KeyCode::Esc => return leave_input(state),
             _ => {}
         }
     }
     if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
         run(state, command, effects);
+    }
+}
+
+fn leave_input(state: &mut AppState) {
+    if matches!(state.overlay, Overlay::Palette { .. }) {
+        state.overlay = Overlay::None;
+    } else {
+        state.packages.editing = false;
     }
 }
 

@@ -181,8 +181,11 @@ impl Graph {
             .nodes
             .iter()
             .map(|node| {
-                let name = split_name_version(node.name()).0;
-                (edit_distance(&query, &name.to_lowercase()), node.name())
+                let name = split_name_version(node.name()).0.to_lowercase();
+                // A typo in a prefix counts too: `zlob` is close to `zlib-mini`.
+                let prefix: String = name.chars().take(query.chars().count()).collect();
+                let distance = edit_distance(&query, &name).min(edit_distance(&query, &prefix) + 1);
+                (distance, node.name())
             })
             .collect();
         scored.sort();

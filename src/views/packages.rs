@@ -69,9 +69,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         .take(rows)
         .map(|(i, hit)| {
             let entry = searchable.entry(*hit);
-            let kind = format!("{:<4}", entry.kind().label());
+            let kind = format!("{:<7}", entry.kind().label());
             let version = entry.version.as_deref().unwrap_or("");
-            let name = fit(&entry.name, width.saturating_sub(6 + version.len().min(14)));
+            let name = fit(&entry.name, width.saturating_sub(9 + version.len().min(14)));
             let line = Line::from(vec![
                 Span::styled(kind, theme.muted()),
                 Span::raw(" "),

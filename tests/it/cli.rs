@@ -1,0 +1,195 @@
+//! Subcommands and their exit codes, through the real binary.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::fixture;
+
+fn nixbench() -> Command {
+    let mut cmd = Command::cargo_bin("nixbench").unwrap();
+    let home = tempfile::tempdir().unwrap().keep();
+    cmd.env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    cmd
+}
+
+#[test]
+fn version_names_the_nix_it_found() {
+    nixbench()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    nixbench()
+        .arg("--version")
+        .env("NIXBENCH_NIX", "")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nix not found"));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        nixbench()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("nixbench"));
+    }
+    nixbench().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    nixbench().arg("--frobnicate").assert().code(2);
+}
+
+#[test]
+fn search_ranks_like_a_nix_user_expects() {
+    let nixpkgs = fixture("nixpkgs-mini");
+    let out = nixbench()
+        .args(["search", "rg", "--nixpkgs"])
+        .arg(&nixpkgs)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.lines().take(3).any(|l| l.contains("ripgrep")),
+        "{text}"
+    );
+    let out = nixbench()
+        .args(["search", "python", "requests", "--json", "--nixpkgs"])
+        .arg(&nixpkgs)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json[0]["name"], "python3Packages.requests");
+    nixbench()
+        .args(["search", "zzzzqqqq", "--nixpkgs"])
+        .arg(&nixpkgs)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn doc_resolves_reexports_and_suggests_near_names() {
+    let nixpkgs = fixture("nixpkgs-mini");
+    let out = nixbench()
+        .args(["doc", "lib.concatStringsSep", "--json", "--nixpkgs"])
+        .arg(&nixpkgs)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["canonical"], "lib.strings.concatStringsSep");
+    assert_eq!(json["file"], "lib/strings.nix");
+    assert_eq!(
+        json["type"],
+        "concatStringsSep :: string -> [string] -> string"
+    );
+    nixbench()
+        .args(["doc", "lib.concatStrigsSep", "--nixpkgs"])
+        .arg(&nixpkgs)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("concatStringsSep"));
+}
+
+#[test]
+fn missing_nixpkgs_says_where_it_looked() {
+    nixbench()
+        .args(["search", "hello", "--nixpkgs", "/nonexistent/nixpkgs"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("Looked in")
+                .and(predicate::str::contains("/nonexistent/nixpkgs")),
+        );
+}
+
+#[test]
+fn why_from_recorded_closure() {
+    let closure = fixture("golden/nix-2.8.0/path-info-greeter.json");
+    let out = nixbench()
+        .args(["why", "zlib-mini", "--json", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let chain = json["chains"][0].as_array().unwrap();
+    assert!(chain[0].as_str().unwrap().ends_with("greeter-1.0.0"));
+    assert!(chain
+        .last()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .ends_with("zlib-mini-1.3.1"));
+    nixbench()
+        .args(["why", "zlob", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("zlib-mini"));
+}
+
+#[test]
+fn watch_summarises_a_recorded_failure() {
+    let log = fixture("golden/nix-2.8.0/build-failure-keep-going.internal-json");
+    let out = nixbench()
+        .args(["watch", "--json-summary"])
+        .arg(&log)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("broken-build-0.1 failed in buildPhase"),
+        "{text}"
+    );
+    assert!(text.contains("\"dependents_not_built\""));
+    let bytes = std::fs::read(&log).unwrap();
+    nixbench()
+        .args(["watch", "-"])
+        .write_stdin(bytes)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn tui_refuses_a_non_terminal_with_advice() {
+    nixbench()
+        .arg("--demo")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a terminal"));
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/nixbench");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "theme = \"dark\"\nkeys = 3\n").unwrap();
+    Command::cargo_bin("nixbench")
+        .unwrap()
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .arg("--demo")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("config.toml:2:"));
+}

@@ -1,0 +1,137 @@
+//! The real binary in a real terminal (tmux): start, switch tabs, open help, quit, and the terminal
+//! is restored; a forced panic also leaves a usable shell.
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(extra_env: &str) -> Option<Self> {
+        if !crate::require("tmux") {
+            return None;
+        }
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!("nixbench-test-{}-{}", std::process::id(), rand_suffix());
+        let tmux = Self {
+            socket,
+            _home: home,
+        };
+        tmux.run(&["new-session", "-d", "-x", "110", "-y", "30", "sh"]);
+        let binary = env!("CARGO_BIN_EXE_nixbench");
+        let home = tmux._home.path().display().to_string();
+        tmux.keys(&[
+            &format!(
+                "PS1='$ ' HOME={home} XDG_CACHE_HOME={home}/cache {extra_env} {binary} --demo"
+            ),
+            "Enter",
+        ]);
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits (up to 20 s) until the screen contains `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {text:?}; screen:\n{screen}"
+            );
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000_007
+}
+
+#[test]
+fn demo_tabs_help_and_quit_restore_the_terminal() {
+    let Some(t) = Tmux::start("") else { return };
+    t.wait_for("DEMO");
+    t.wait_for("133 of 133");
+    assert!(t.alternate_screen());
+    t.keys(&["/", "r", "g"]);
+    let screen = t.wait_for("program      rg");
+    assert!(screen.contains("ripgrep"));
+    t.keys(&["Escape"]);
+    sleep(Duration::from_millis(150));
+    t.keys(&["2"]);
+    t.wait_for("Referrers");
+    t.keys(&["Tab"]);
+    t.wait_for("Derivations");
+    t.wait_for("FAILED");
+    t.keys(&["4"]);
+    t.wait_for("Explain");
+    t.keys(&["5"]);
+    t.wait_for("Lesson 1 of 6");
+    t.keys(&["?"]);
+    t.wait_for("Everywhere");
+    t.keys(&["Escape"]);
+    sleep(Duration::from_millis(150));
+    t.keys(&["q"]);
+    t.wait_for("$ ");
+    sleep(Duration::from_millis(200));
+    assert!(!t.alternate_screen(), "left the alternate screen");
+    t.keys(&["echo still-$((40+2))", "Enter"]);
+    t.wait_for("still-42");
+}
+
+#[test]
+fn forced_panic_leaves_a_usable_terminal() {
+    let Some(t) = Tmux::start("NIXBENCH_DEBUG_PANIC=1") else {
+        return;
+    };
+    t.wait_for("DEMO");
+    t.keys(&["j"]);
+    t.wait_for("deliberate panic");
+    sleep(Duration::from_millis(200));
+    assert!(!t.alternate_screen());
+    t.keys(&["echo alive-$((6*7))", "Enter"]);
+    t.wait_for("alive-42");
+}

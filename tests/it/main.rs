@@ -1,0 +1,32 @@
+//! nixbench's integration tests: one crate, one binary.
+
+mod cli;
+mod e2e;
+mod real_nix;
+mod snapshots;
+
+use std::path::PathBuf;
+
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+/// True when the suite must not skip tests that need outside tools (set by scripts/test and CI).
+pub fn strict() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("NIXBENCH_STRICT").is_some()
+}
+
+/// Whether a program is on PATH; under CI a missing one fails the test instead of skipping it.
+pub fn require(program: &str) -> bool {
+    let found = nixbench::nix::find_on_path(program).is_some();
+    if !found {
+        assert!(
+            !strict(),
+            "{program} is required under CI but is not installed (scripts/test installs it)"
+        );
+        eprintln!("skipping: {program} not installed");
+    }
+    found
+}

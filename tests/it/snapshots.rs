@@ -1,0 +1,231 @@
+//! Screens rendered with ratatui's TestBackend and compared with insta snapshots. Store hashes are
+//! redacted so re-recording the fixtures does not churn the snapshots.
+
+use std::sync::Arc;
+
+use nixbench::app::keymap::KeyMap;
+use nixbench::app::state::{GraphData, StatusInfo};
+use nixbench::app::{update, AppState, Command, Msg};
+use nixbench::build_log::{parse_line, LineSplitter};
+use nixbench::nixpkgs::search::{Query, Scope, Searchable};
+use nixbench::views::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::fixture;
+
+const WIDTH: u16 = 110;
+const HEIGHT: u16 = 28;
+
+fn demo_state() -> AppState {
+    let status = StatusInfo {
+        project_dir: "/demo/project".into(),
+        nix: "Nix 2.8.0".into(),
+        nixpkgs: "demo nixpkgs-mini".into(),
+        nixpkgs_root: Some(fixture("nixpkgs-mini")),
+        demo: Some("--demo".into()),
+    };
+    let mut state = AppState::new(KeyMap::defaults(), status, (WIDTH, HEIGHT));
+    let mut index = nixbench::nixpkgs::static_index::index_tree(&fixture("nixpkgs-mini"));
+    index.merge(nixbench::nixpkgs::builtins::embedded());
+    index.sort();
+    let searchable = Arc::new(Searchable::new(Arc::new(index)));
+    update(&mut state, Msg::IndexLoaded(Ok(searchable.clone())));
+    let results = searchable
+        .search(&Query::parse("", Scope::All), 500, &|| false)
+        .unwrap();
+    let generation = state.packages.generation;
+    update(
+        &mut state,
+        Msg::SearchDone {
+            generation,
+            results,
+        },
+    );
+
+    let closure = std::fs::read(fixture("golden/nix-2.8.0/path-info-greeter.json")).unwrap();
+    let graph = nixbench::graph::load::runtime_graph(&closure).unwrap();
+    let sizes = nixbench::graph::algo::sizes(&graph);
+    update(
+        &mut state,
+        Msg::GraphLoaded(Ok(GraphData {
+            graph: Arc::new(graph),
+            sizes: Arc::new(sizes),
+            source: "recorded closure".into(),
+        })),
+    );
+
+    let flake = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/project/flake.nix"
+    ))
+    .unwrap();
+    let lock = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/project/flake.lock"
+    ))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::FlakeLoaded {
+            path: "/demo/project/flake.nix".into(),
+            text: Ok(flake),
+            lock: Some(lock),
+        },
+    );
+
+    let log = std::fs::read(fixture(
+        "golden/nix-2.8.0/build-failure-keep-going.internal-json",
+    ))
+    .unwrap();
+    let mut events = Vec::new();
+    let mut splitter = LineSplitter::default();
+    let mut t = 0.0;
+    splitter.feed(&log, |line| {
+        t += 0.01;
+        events.push((parse_line(line), t));
+    });
+    update(&mut state, Msg::BuildEvents(events));
+    update(
+        &mut state,
+        Msg::BuildEnded {
+            code: Some(1),
+            now: t,
+        },
+    );
+    state
+}
+
+fn screen(state: &AppState) -> String {
+    let theme = Theme::named("dark", true).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    terminal
+        .draw(|frame| nixbench::views::render(state, &theme, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..HEIGHT {
+        for x in 0..WIDTH {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    redact_hashes(&text)
+}
+
+/// Replaces 32-character Nix base-32 hashes followed by `-` with `<hash>`.
+fn redact_hashes(text: &str) -> String {
+    const ALPHABET: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 33 <= chars.len()
+            && chars[i + 32] == '-'
+            && chars[i..i + 32].iter().all(|c| ALPHABET.contains(*c))
+        {
+            out.push_str("<hash>");
+            i += 32;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn press(state: &mut AppState, commands: &[Command]) {
+    for command in commands {
+        update(state, Msg::Run(*command));
+    }
+}
+
+#[test]
+fn packages_tab() {
+    let state = demo_state();
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn packages_function_docs() {
+    let mut state = demo_state();
+    state.packages.query = "lib:concatStringsSep".into();
+    let searchable = state.packages.index.ready().unwrap().clone();
+    let results = searchable
+        .search(
+            &Query::parse(&state.packages.query, Scope::All),
+            50,
+            &|| false,
+        )
+        .unwrap();
+    let generation = state.packages.generation;
+    update(
+        &mut state,
+        Msg::SearchDone {
+            generation,
+            results,
+        },
+    );
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn graph_tab_and_why() {
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabGraph]);
+    insta::assert_snapshot!("graph", screen(&state));
+    press(&mut state, &[Command::Open, Command::Why]);
+    insta::assert_snapshot!("graph_why", screen(&state));
+}
+
+#[test]
+fn build_tab_after_failure() {
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabBuild, Command::FirstError]);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn flake_tab_explains_the_line() {
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabFlake]);
+    for _ in 0..18 {
+        press(&mut state, &[Command::Down]);
+    }
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn tour_tab_and_help_overlay() {
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabTour, Command::Hint]);
+    insta::assert_snapshot!("tour", screen(&state));
+    press(&mut state, &[Command::Help]);
+    insta::assert_snapshot!("help", screen(&state));
+}
+
+#[test]
+fn help_lists_every_command() {
+    let state = demo_state();
+    let theme = Theme::named("dark", true).unwrap();
+    let text: Vec<String> = nixbench::views::overlay::help_lines(&state, &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    for command in Command::ALL {
+        assert!(text.contains(command.help()), "help lacks {command:?}");
+    }
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    let state = demo_state();
+    let theme = Theme::named("dark", false).unwrap();
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (200, 2)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|frame| nixbench::views::render(&state, &theme, frame))
+            .unwrap();
+    }
+}
