@@ -130,6 +130,9 @@ impl fmt::Display for Key {
     }
 }
 
+/// A command and the keys bound to it.
+pub type Binding = (Command, Vec<Key>);
+
 #[derive(Clone, Debug)]
 pub struct KeyMap {
     bindings: Vec<(Context, Key, Command)>,
@@ -242,8 +245,8 @@ impl KeyMap {
     }
 
     /// Bindings grouped by context, in definition order: the source of the help overlay.
-    pub fn groups(&self) -> Vec<(Context, Vec<(Command, Vec<Key>)>)> {
-        let mut groups: Vec<(Context, Vec<(Command, Vec<Key>)>)> = Vec::new();
+    pub fn groups(&self) -> Vec<(Context, Vec<Binding>)> {
+        let mut groups: Vec<(Context, Vec<Binding>)> = Vec::new();
         for (ctx, key, command) in &self.bindings {
             let group = match groups.iter().position(|(c, _)| c == ctx) {
                 Some(i) => &mut groups[i].1,
