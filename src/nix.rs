@@ -289,17 +289,21 @@ pub async fn run(
         command: command_text.clone(),
         source,
     })?;
+    finish(command_text, output)
+}
+
+/// Stdout on success; otherwise an error carrying Nix's own message.
+fn finish(command: String, output: std::process::Output) -> Result<Vec<u8>, NixError> {
     if output.status.success() {
-        Ok(output.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        Err(NixError::Failed {
-            command: command_text,
-            code: output.status.code().unwrap_or(-1),
-            message: error_message(&stderr),
-            stderr,
-        })
+        return Ok(output.stdout);
     }
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    Err(NixError::Failed {
+        command,
+        code: output.status.code().unwrap_or(-1),
+        message: error_message(&stderr),
+        stderr,
+    })
 }
 
 /// Blocking twin of [`run`] for CLI subcommands that have no runtime.
@@ -318,17 +322,7 @@ pub fn run_blocking(
         command: command_text.clone(),
         source,
     })?;
-    if output.status.success() {
-        Ok(output.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        Err(NixError::Failed {
-            command: command_text,
-            code: output.status.code().unwrap_or(-1),
-            message: error_message(&stderr),
-            stderr,
-        })
-    }
+    finish(command_text, output)
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ pub fn run_tui(options: RunOptions) -> anyhow::Result<()> {
 }
 
 /// Starts the background loaders; each reports over the channel when done.
-fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, log_lines: usize) {
+fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>) {
     let ws = workspace.clone();
     let sender = tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -160,7 +160,6 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, log_lines: us
     }
     if let Some(log) = workspace::demo_build_log(workspace) {
         let sender = tx.clone();
-        let _ = log_lines;
         tokio::spawn(replay_log(log, sender));
     }
 }
@@ -208,7 +207,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<()> {
         "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
     };
     state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
-    start_loaders(&workspace, &tx, log_lines);
+    start_loaders(&workspace, &tx);
 
     let latest_search = Arc::new(AtomicU64::new(0));
     let mut events = EventStream::new();

@@ -372,6 +372,11 @@ impl BuildState {
             .count()
     }
 
+    /// No error message and no failed derivation so far.
+    pub fn is_success(&self) -> bool {
+        self.errors.is_empty() && self.count(DrvStatus::Failed) == 0
+    }
+
     pub fn summary(&self) -> Summary {
         let failures = self
             .derivations
@@ -385,7 +390,7 @@ impl BuildState {
             })
             .collect();
         Summary {
-            success: self.errors.is_empty() && self.count(DrvStatus::Failed) == 0,
+            success: self.is_success(),
             built: self.count(DrvStatus::Built),
             substituted: self.count(DrvStatus::Substituted),
             failed: self.count(DrvStatus::Failed),

@@ -42,10 +42,9 @@ pub struct Sizes {
     pub idom: Vec<Option<NodeId>>,
 }
 
-/// Computes closure sizes (one traversal per node, shared through memo where the graph is a tree
-/// would be wrong for DAGs, so this is a bitset walk per node: fine up to tens of thousands of
-/// nodes) and added sizes via the Cooper-Harvey-Kennedy dominator algorithm from a virtual root
-/// above all roots.
+/// Computes closure sizes (one walk per node: sharing results between nodes would double-count in a
+/// DAG) and added sizes via the Cooper-Harvey-Kennedy dominator algorithm from a virtual root above
+/// all roots.
 pub fn sizes(graph: &Graph) -> Sizes {
     let n = graph.len();
     let idom = dominators(graph);
@@ -58,7 +57,7 @@ pub fn sizes(graph: &Graph) -> Sizes {
             added[parent as usize] += added[node as usize];
         }
     }
-    let closure = closure_sizes(graph, &order);
+    let closure = closure_sizes(graph);
     debug_assert_eq!(closure.len(), n);
     Sizes {
         closure,
@@ -69,12 +68,11 @@ pub fn sizes(graph: &Graph) -> Sizes {
 
 /// Closure sizes with one reusable visited-stamp array: O(sum of closure sizes), no allocation per
 /// node.
-fn closure_sizes(graph: &Graph, order: &[NodeId]) -> Vec<u64> {
+fn closure_sizes(graph: &Graph) -> Vec<u64> {
     let n = graph.len();
     let mut stamp = vec![u32::MAX; n];
     let mut result = vec![0u64; n];
     let mut stack = Vec::new();
-    let _ = order;
     for start in 0..n as NodeId {
         let mut total = 0;
         stack.clear();

@@ -28,7 +28,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         Span::styled("evaluating…", theme.info())
     } else if b.running {
         Span::styled("building", theme.info())
-    } else if s.summary().success {
+    } else if s.is_success() {
         Span::styled("done", theme.ok())
     } else {
         Span::styled("failed", theme.error())
