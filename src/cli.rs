@@ -61,16 +61,34 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
-    /// Explain why a package is in a closure.
+    /// Explain why a package is in a closure (runtime by default, build time with --derivation).
     Why {
-        /// A store path, name or name prefix.
+        /// A store path, name or name prefix. Without it: a closure summary.
         package: Option<String>,
-        /// Read a saved `nix path-info --json --recursive` closure.
-        #[arg(long, value_name = "FILE")]
+        /// The root: `.#foo`, `nixpkgs#hello`, a store path or a `./result` link. Default: this
+        /// project's default output (packages.<system>.default, else the default dev shell's inputs,
+        /// else default.nix / shell.nix).
+        #[arg(long, value_name = "ROOT")]
+        from: Option<String>,
+        /// Read a saved `nix path-info --json --recursive` closure (or, with --derivation, a saved
+        /// `nix derivation show -r`).
+        #[arg(long, value_name = "FILE", conflicts_with = "from")]
         from_json: Option<PathBuf>,
-        /// Print JSON.
+        /// Ask the build-time question: why does building the root need PKG.
         #[arg(long)]
+        derivation: bool,
+        /// Compare the closure with another root (or a saved JSON file).
+        #[arg(long, value_name = "ROOT")]
+        diff: Option<String>,
+        /// Line output for pipes (automatic when stdout is not a terminal).
+        #[arg(long)]
+        plain: bool,
+        /// Print JSON.
+        #[arg(long, conflicts_with_all = ["dot", "plain"])]
         json: bool,
+        /// Print a graphviz graph of the chains.
+        #[arg(long)]
+        dot: bool,
         /// Lift the cap on the number of chains (still bounded).
         #[arg(long)]
         all: bool,
@@ -189,10 +207,38 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
         Some(Commands::Why {
             package,
+            from,
             from_json,
+            derivation,
+            diff,
+            plain,
             json,
+            dot,
             all,
-        }) => why(package, from_json, json, all),
+        }) => {
+            let output = if json {
+                WhyOutput::Json
+            } else if dot {
+                WhyOutput::Dot
+            } else if plain || !std::io::stdout().is_terminal() {
+                WhyOutput::Plain
+            } else {
+                WhyOutput::Tree
+            };
+            why(
+                &options,
+                WhyArgs {
+                    package,
+                    from,
+                    from_json,
+                    derivation,
+                    diff,
+                    output,
+                    all,
+                },
+            )
+        }
+
         Some(Commands::Watch {
             source,
             plain,
@@ -353,90 +399,126 @@ fn doc(options: &OpenOptions, dirs: &Dirs, name: &str, json: bool) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn why(
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WhyOutput {
+    Tree,
+    Plain,
+    Json,
+    Dot,
+}
+
+struct WhyArgs {
     package: Option<String>,
+    from: Option<String>,
     from_json: Option<PathBuf>,
-    json: bool,
+    derivation: bool,
+    diff: Option<String>,
+    output: WhyOutput,
     all: bool,
-) -> Result<ExitCode, Failure> {
-    use crate::graph::{algo, human_size};
-    let Some(file) = from_json else {
-        return Err(Failure::usage("`nixbench why` currently needs --from-json FILE (a saved `nix path-info --json --recursive` closure)"));
+}
+
+/// Loads the graph for `--from ROOT` / `--from-json FILE` / the project's default output.
+fn load_why_graph(
+    options: &OpenOptions,
+    from: Option<&str>,
+    from_json: Option<&std::path::Path>,
+    derivation: bool,
+) -> Result<crate::graph::Graph, Failure> {
+    use crate::graph::source::{self, Root};
+    let fail = |e: source::SourceError| Failure {
+        code: e.exit_code(),
+        message: e.to_string(),
     };
-    let bytes =
-        std::fs::read(&file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
-    let graph = crate::graph::load::runtime_graph(&bytes)
-        .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
-    let sizes = algo::sizes(&graph);
-    let root = *graph
-        .roots
-        .first()
-        .ok_or_else(|| Failure::usage("the closure has no root (every path is referenced)"))?;
-    let mut out = std::io::stdout().lock();
-    let Some(package) = package else {
-        let _ = writeln!(
-            out,
-            "{}: {} paths, closure {}",
-            graph.node(root).name(),
-            graph.len(),
-            human_size(sizes.closure[root as usize])
-        );
-        let mut by_added: Vec<u32> = (0..graph.len() as u32).filter(|&n| n != root).collect();
-        by_added.sort_by_key(|&n| std::cmp::Reverse(sizes.added[n as usize]));
-        for n in by_added.into_iter().take(10) {
-            let _ = writeln!(
-                out,
-                "  {:>10}  {}",
-                human_size(sizes.added[n as usize]),
-                graph.node(n).name()
-            );
+    if let Some(file) = from_json {
+        return source::from_file(file, derivation).map_err(fail);
+    }
+    // A saved JSON file given where a root is expected is read as a file.
+    if let Some(text) = from {
+        let path = options.directory.join(text);
+        if text.ends_with(".json") && path.is_file() {
+            return source::from_file(&path, derivation).map_err(fail);
         }
+    }
+    let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
+    match from {
+        Some(text) => {
+            let root = Root::from_user(text, &options.directory);
+            source::from_nix(&nix, &root, derivation, &options.directory).map_err(fail)
+        }
+        None => {
+            let project = crate::project::find_project(&options.directory);
+            source::project_default(&nix, project.as_ref(), derivation)
+                .map(|(graph, _)| graph)
+                .map_err(fail)
+        }
+    }
+}
+
+fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
+    use crate::graph::{algo, report, source::root_node};
+    let graph = load_why_graph(
+        options,
+        args.from.as_deref(),
+        args.from_json.as_deref(),
+        args.derivation,
+    )?;
+    let root = root_node(&graph)
+        .ok_or_else(|| Failure::usage("the graph has no root (every path is referenced)"))?;
+    let mut out = std::io::stdout().lock();
+    if let Some(other) = &args.diff {
+        let after = load_why_graph(options, Some(other), None, args.derivation)?;
+        let after_root = root_node(&after)
+            .ok_or_else(|| Failure::usage(format!("{other}: the graph has no root")))?;
+        let diff = report::closure_diff(&graph, root, &after, after_root);
+        let text = match args.output {
+            WhyOutput::Json => serde_json::to_string_pretty(&diff).unwrap_or_default() + "\n",
+            _ => report::closure_diff_text(&diff),
+        };
+        let _ = write!(out, "{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(package) = args.package else {
+        let summary = report::closure_summary(&graph, root, 15);
+        let text = match args.output {
+            WhyOutput::Json => serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n",
+            _ => report::closure_summary_text(&summary),
+        };
+        let _ = write!(out, "{text}");
         return Ok(ExitCode::SUCCESS);
     };
     let Some(&target) = graph.resolve(&package).first() else {
         let near = graph.nearest_names(&package, 5);
+        let mut hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" Nearest names: {}", near.join(", "))
+        };
+        if !args.derivation {
+            hint.push_str(". If it is needed only while building, ask with --derivation");
+        }
         return Err(Failure::not_found(format!(
-            "`{package}` is not in the closure of {}. Nearest names: {}",
-            graph.node(root).name(),
-            near.join(", ")
+            "`{package}` is not in the {} of {}.{hint}",
+            if args.derivation {
+                "build-time graph"
+            } else {
+                "runtime closure"
+            },
+            graph.node(root).name()
         )));
     };
-    let cap = if all {
+    let cap = if args.all {
         algo::WHY_CHAINS_ALL
     } else {
         algo::WHY_CHAINS_DEFAULT
     };
-    let chains = algo::why_chains(&graph, root, target, cap);
-    if json {
-        let value = serde_json::json!({
-            "root": graph.node(root).path,
-            "target": graph.node(target).path,
-            "nar_size": graph.node(target).nar_size,
-            "closure_size": sizes.closure[target as usize],
-            "added_size": sizes.added[target as usize],
-            "chains": chains.iter().map(|c| c.iter().map(|n| graph.node(*n).path.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        });
-        let _ = serde_json::to_writer_pretty(&mut out, &value);
-        let _ = writeln!(out);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let _ = writeln!(
-        out,
-        "{} (closure {}, added {})",
-        graph.node(target).name(),
-        human_size(sizes.closure[target as usize]),
-        human_size(sizes.added[target as usize])
-    );
-    for chain in &chains {
-        for (depth, id) in chain.iter().enumerate() {
-            let indent = if depth == 0 {
-                String::new()
-            } else {
-                format!("{}└───", "    ".repeat(depth - 1))
-            };
-            let _ = writeln!(out, "{indent}{}", graph.node(*id).path);
-        }
-    }
+    let why = report::why(&graph, root, target, cap);
+    let text = match args.output {
+        WhyOutput::Json => serde_json::to_string_pretty(&why).unwrap_or_default() + "\n",
+        WhyOutput::Dot => report::dot(&graph, &why),
+        WhyOutput::Plain => report::plain(&why),
+        WhyOutput::Tree => report::tree(&graph, &why),
+    };
+    let _ = write!(out, "{text}");
     Ok(ExitCode::SUCCESS)
 }
 

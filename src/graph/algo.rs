@@ -46,10 +46,20 @@ pub struct Sizes {
 /// DAG) and added sizes via the Cooper-Harvey-Kennedy dominator algorithm from a virtual root above
 /// all roots.
 pub fn sizes(graph: &Graph) -> Sizes {
-    let n = graph.len();
+    let (added, idom) = added_sizes(graph);
+    Sizes {
+        closure: closure_sizes(graph),
+        added,
+        idom,
+    }
+}
+
+/// Added size of every node and the immediate dominators, without closure sizes: near-linear, so
+/// `nixbench why` stays fast on wide closures.
+pub fn added_sizes(graph: &Graph) -> (Vec<u64>, Vec<Option<NodeId>>) {
     let idom = dominators(graph);
-    // Added size: subtree sums over the dominator tree, children before parents (reverse postorder
-    // reversed).
+    // Subtree sums over the dominator tree: children come after their dominator in reverse
+    // postorder, so walking it backwards adds each node into its parent after it is complete.
     let order = reverse_postorder(graph);
     let mut added: Vec<u64> = graph.nodes.iter().map(|node| node.nar_size).collect();
     for &node in order.iter().rev() {
@@ -57,13 +67,7 @@ pub fn sizes(graph: &Graph) -> Sizes {
             added[parent as usize] += added[node as usize];
         }
     }
-    let closure = closure_sizes(graph);
-    debug_assert_eq!(closure.len(), n);
-    Sizes {
-        closure,
-        added,
-        idom,
-    }
+    (added, idom)
 }
 
 /// Closure sizes with one reusable visited-stamp array: O(sum of closure sizes), no allocation per

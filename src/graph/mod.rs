@@ -3,6 +3,8 @@
 
 pub mod algo;
 pub mod load;
+pub mod report;
+pub mod source;
 
 use std::collections::HashMap;
 

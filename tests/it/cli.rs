@@ -193,3 +193,128 @@ fn bad_config_names_file_and_line() {
         .code(2)
         .stderr(predicate::str::contains("config.toml:2:"));
 }
+
+#[test]
+fn why_gives_the_same_answer_for_both_path_info_shapes() {
+    let mut outputs = Vec::new();
+    for file in [
+        "golden/nix-2.8.0/path-info-greeter.json",
+        "golden/path-info-greeter.object-shape-from-2.8.json",
+    ] {
+        let out = nixbench()
+            .args(["why", "zlib-mini", "--json", "--from-json"])
+            .arg(fixture(file))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        outputs.push(String::from_utf8(out).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let json: serde_json::Value = serde_json::from_str(&outputs[0]).unwrap();
+    assert_eq!(
+        json["added_size"], json["nar_size"],
+        "zlib-mini is reached only through libgreet"
+    );
+}
+
+#[test]
+fn why_formats_tree_plain_dot_and_summary() {
+    let closure = fixture("golden/nix-2.8.0/path-info-greeter.json");
+    let plain = nixbench()
+        .args(["why", "zlib-mini", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(
+        plain.lines().next().unwrap().contains("-greeter-1.0.0 -> "),
+        "not a TTY, so plain: {plain}"
+    );
+    let dot = nixbench()
+        .args(["why", "zlib-mini", "--dot", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(dot)
+        .unwrap()
+        .contains("\"libgreet-0.4.0\" -> \"zlib-mini-1.3.1\""));
+    let summary = nixbench()
+        .args(["why", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary = String::from_utf8(summary).unwrap();
+    assert!(
+        summary.contains("4 paths") && summary.contains("libgreet-0.4.0"),
+        "{summary}"
+    );
+    let derivations = fixture("golden/nix-2.8.0/show-derivation-greeter.json");
+    let out = nixbench()
+        .args(["why", "jq-mini", "--derivation", "--json", "--from-json"])
+        .arg(&derivations)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(json["target"]
+        .as_str()
+        .unwrap()
+        .ends_with("jq-mini-1.7.1.drv"));
+    nixbench()
+        .args(["why", "jq-mini", "--from-json"])
+        .arg(&closure)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--derivation"));
+}
+
+#[test]
+fn why_diff_of_two_saved_closures() {
+    let a = fixture("golden/nix-2.8.0/path-info-greeter.json");
+    let dir = tempfile::tempdir().unwrap();
+    let mut closure: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&a).unwrap()).unwrap();
+    // A second closure: the same, with hello bumped to 2.13.
+    for item in closure.as_array_mut().unwrap() {
+        let path = item["path"]
+            .as_str()
+            .unwrap()
+            .replace("hello-2.12.1", "hello-2.13");
+        item["path"] = path.into();
+        let refs: Vec<String> = item["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().replace("hello-2.12.1", "hello-2.13"))
+            .collect();
+        item["references"] = refs.into();
+    }
+    let b = dir.path().join("after.json");
+    std::fs::write(&b, serde_json::to_vec(&closure).unwrap()).unwrap();
+    let out = nixbench()
+        .args(["why", "--json", "--from-json"])
+        .arg(&a)
+        .arg("--diff")
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["changed"][0]["name"], "hello");
+    assert_eq!(json["changed"][0]["after"][0], "2.13");
+}

@@ -169,3 +169,95 @@ fn live_build_log_parses_like_the_recording() {
         .any(|l| l == "compiling unit 400 of 400: src/module_400.c"));
     assert_eq!(chatty.phase.as_deref(), Some("fixupPhase"));
 }
+
+fn nixbench() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("nixbench").unwrap();
+    cmd.env("NIX_CONFIG", "substituters =");
+    cmd
+}
+
+/// A project whose default.nix is the fixture's greeter.
+fn greeter_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let default = format!(
+        "(import {} {{ }}).greeter\n",
+        fixture("nixpkgs-mini").display()
+    );
+    std::fs::write(dir.path().join("default.nix"), default).unwrap();
+    dir
+}
+
+#[test]
+fn why_on_the_project_default_output_agrees_with_why_depends() {
+    if !require("nix") {
+        return;
+    }
+    let project = greeter_project();
+    let out = nixbench()
+        .current_dir(project.path())
+        .args(["why", "zlib-mini", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let chain: Vec<String> = json["chains"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    let root = &chain[0];
+    let target = chain.last().unwrap();
+    let why = String::from_utf8(nix(&["why-depends", root, target])).unwrap();
+    for path in &chain {
+        assert!(
+            why.contains(path.as_str()),
+            "nix why-depends lacks {path}:\n{why}"
+        );
+    }
+    // The same through a ./result link, and the build-time question.
+    let status = Command::new("nix-build")
+        .current_dir(project.path())
+        .args(["--option", "substituters", ""])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    nixbench()
+        .current_dir(project.path())
+        .args(["why", "zlib-mini", "--from", "./result", "--plain"])
+        .assert()
+        .success();
+    let out = nixbench()
+        .current_dir(project.path())
+        .args(["why", "jq-mini", "--derivation", "--plain"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("jq-mini-1.7.1.drv"));
+    nixbench()
+        .current_dir(project.path())
+        .args(["why", "jq-mini"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn why_reports_nix_errors_with_nix_message() {
+    if !require("nix") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("default.nix"), "{ broken = ; }\n").unwrap();
+    nixbench()
+        .current_dir(dir.path())
+        .args(["why", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("error:"));
+}
