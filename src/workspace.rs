@@ -142,28 +142,41 @@ pub fn load_index(workspace: &Workspace) -> Result<Index, String> {
     Ok(index)
 }
 
-/// The runtime graph: the demo's recorded closure, or the closure of the project's `./result`.
-pub fn load_graph(workspace: &Workspace) -> Result<Graph, String> {
+/// A graph for the Graph tab, with a description of where it came from. Runtime: the demo's
+/// recorded closure, or the closure of the project's `./result` (nixbench does not start a build
+/// just because a tab opened). Build time: the demo's recorded derivations, or the derivation graph
+/// of the project's default output (evaluation only).
+pub fn load_graph(workspace: &Workspace, build_time: bool) -> Result<(Graph, String), String> {
+    use crate::graph::source;
     if let Some(demo) = &workspace.demo_dir {
-        let bytes = std::fs::read(demo.join(crate::demo::CLOSURE)).map_err(|e| e.to_string())?;
-        return crate::graph::load::runtime_graph(&bytes).map_err(|e| e.to_string());
+        let (file, what) = if build_time {
+            (
+                crate::demo::DERIVATIONS,
+                "recorded derivations of greeter (demo)",
+            )
+        } else {
+            (crate::demo::CLOSURE, "recorded closure of greeter (demo)")
+        };
+        let graph = source::from_file(&demo.join(file), build_time).map_err(|e| e.to_string())?;
+        return Ok((graph, what.to_string()));
     }
     let nix = workspace.nix.as_ref().map_err(Clone::clone)?;
+    if build_time {
+        let (graph, root) = source::project_default(nix, workspace.project.as_ref(), true)
+            .map_err(|e| e.to_string())?;
+        return Ok((graph, format!("build-time graph of {}", root.description)));
+    }
     let result = workspace.root.join("result");
     if !result.exists() {
         return Err(format!(
-            "no ./result in {}: build the project first (`nixbench build` or `nix build`), then reopen the Graph tab",
+            "no ./result in {}: build the project first (`nixbench build` or `nix build`), then reopen nixbench. \
+             Press t for the build-time graph, which needs no build.",
             workspace.root.display()
         ));
     }
-    let installable = result.display().to_string();
-    let json = crate::nix::run_blocking(
-        &nix.program,
-        &nix.path_info_args(&installable),
-        Some(&workspace.root),
-    )
-    .map_err(|e| e.to_string())?;
-    crate::graph::load::runtime_graph(&json).map_err(|e| e.to_string())
+    let root = source::Root::from_user("./result", &workspace.root);
+    let graph = source::from_nix(nix, &root, false, &workspace.root).map_err(|e| e.to_string())?;
+    Ok((graph, format!("{}/result", workspace.root.display())))
 }
 
 /// The recorded demo build log, for the Build tab of the demo.

@@ -79,6 +79,10 @@ commands! {
     Why = "why",
     /// Cycle the sort order: name, closure size, added size
     Sort = "sort",
+    /// Switch between the runtime closure and the build-time derivation graph
+    ToggleBuildTime = "toggle-build-time",
+    /// Show the selection's package in the Packages tab
+    Docs = "docs",
     /// Follow the log as it grows
     Follow = "follow",
     /// Jump to the first error in the log

@@ -177,6 +177,8 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Packages, "e", Edit),
         (Graph, "w", Why),
         (Graph, "s", Sort),
+        (Graph, "t", ToggleBuildTime),
+        (Graph, "d", Docs),
         (Build, "f", Follow),
         (Build, "E", FirstError),
         (Flake, "x", Explain),

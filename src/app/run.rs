@@ -129,23 +129,21 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>) {
             workspace::load_index(&ws).map(|index| Arc::new(Searchable::new(Arc::new(index))));
         let _ = sender.send(Msg::IndexLoaded(result));
     });
-    let ws = workspace.clone();
-    let sender = tx.clone();
-    tokio::task::spawn_blocking(move || {
-        let result = workspace::load_graph(&ws).map(|graph| {
-            let sizes = crate::graph::algo::sizes(&graph);
-            GraphData {
-                graph: Arc::new(graph),
-                sizes: Arc::new(sizes),
-                source: if ws.is_demo() {
-                    "recorded closure of greeter (demo)".into()
-                } else {
-                    format!("{}/result", ws.root.display())
-                },
-            }
+    for build_time in [false, true] {
+        let ws = workspace.clone();
+        let sender = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = workspace::load_graph(&ws, build_time).map(|(graph, source)| {
+                let sizes = crate::graph::algo::sizes(&graph);
+                GraphData {
+                    graph: Arc::new(graph),
+                    sizes: Arc::new(sizes),
+                    source,
+                }
+            });
+            let _ = sender.send(Msg::GraphLoaded { build_time, result });
         });
-        let _ = sender.send(Msg::GraphLoaded(result));
-    });
+    }
     if let Some(path) = workspace.flake_nix() {
         let sender = tx.clone();
         tokio::spawn(async move {

@@ -148,7 +148,14 @@ pub struct GraphData {
 
 #[derive(Default)]
 pub struct GraphState {
+    /// The graph on screen: the runtime closure, or the build-time graph after `t`.
     pub data: Load<GraphData>,
+    /// The other graph, swapped in by `t`.
+    pub other: Load<GraphData>,
+    /// True while `data` holds the build-time graph.
+    pub build_time: bool,
+    /// The `/` search text while searching the graph by name.
+    pub search: Option<String>,
     pub current: NodeId,
     pub history: Vec<NodeId>,
     pub column: GraphColumn,
@@ -160,6 +167,28 @@ pub struct GraphState {
 }
 
 impl GraphState {
+    /// Nodes whose name matches the search text: prefix matches first, then substring matches.
+    pub fn search_matches(&self, limit: usize) -> Vec<NodeId> {
+        let (Some(query), Some(data)) = (&self.search, self.data.ready()) else {
+            return Vec::new();
+        };
+        let query = query.to_lowercase();
+        let graph = &data.graph;
+        let mut matches: Vec<(bool, usize, NodeId)> = (0..graph.len() as NodeId)
+            .filter_map(|id| {
+                let name = graph.node(id).name().to_lowercase();
+                let at = name.find(&query)?;
+                Some((at != 0, name.len(), id))
+            })
+            .collect();
+        matches.sort();
+        matches
+            .into_iter()
+            .take(limit)
+            .map(|(_, _, id)| id)
+            .collect()
+    }
+
     /// The current node's references or referrers, sorted by the chosen key.
     pub fn column_items(&self, column: GraphColumn) -> Vec<NodeId> {
         let Some(data) = self.data.ready() else {
@@ -286,6 +315,11 @@ impl AppState {
     /// True while a text input has the keyboard (search boxes, the palette).
     pub fn typing(&self) -> bool {
         matches!(self.overlay, Overlay::Palette { .. })
-            || (self.overlay == Overlay::None && self.tab == Tab::Packages && self.packages.editing)
+            || (self.overlay == Overlay::None
+                && match self.tab {
+                    Tab::Packages => self.packages.editing,
+                    Tab::Graph => self.graph.search.is_some(),
+                    _ => false,
+                })
     }
 }

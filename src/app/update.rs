@@ -26,7 +26,11 @@ pub enum Msg {
         generation: u64,
         results: Results,
     },
-    GraphLoaded(Result<GraphData, String>),
+    /// A graph finished loading; `build_time` tells which one.
+    GraphLoaded {
+        build_time: bool,
+        result: Result<GraphData, String>,
+    },
     FlakeLoaded {
         path: PathBuf,
         text: Result<String, String>,
@@ -86,14 +90,18 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.packages.detail_scroll = 0;
             }
         }
-        Msg::GraphLoaded(result) => {
-            state.graph.data = match result {
-                Ok(data) => {
-                    state.graph.current = data.graph.roots.first().copied().unwrap_or(0);
-                    Load::Ready(data)
-                }
+        Msg::GraphLoaded { build_time, result } => {
+            let loaded = match result {
+                Ok(data) => Load::Ready(data),
                 Err(e) => Load::Failed(e),
             };
+            let g = &mut state.graph;
+            if build_time == g.build_time {
+                g.data = loaded;
+                reset_graph_position(g);
+            } else {
+                g.other = loaded;
+            }
         }
         Msg::FlakeLoaded { path, text, lock } => {
             state.flake.path = Some(path);
@@ -151,6 +159,8 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
                     if let Some(command) = chosen {
                         run(state, command, effects);
                     }
+                } else if state.tab == Tab::Graph {
+                    jump_to_search_match(state);
                 } else {
                     state.packages.editing = false;
                 }
@@ -168,6 +178,8 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
 fn leave_input(state: &mut AppState) {
     if matches!(state.overlay, Overlay::Palette { .. }) {
         state.overlay = Overlay::None;
+    } else if state.tab == Tab::Graph {
+        state.graph.search = None;
     } else {
         state.packages.editing = false;
     }
@@ -184,6 +196,11 @@ fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
             state.packages.query.push(c);
             request_search(state, effects);
         }
+        _ if state.tab == Tab::Graph => {
+            if let Some(search) = &mut state.graph.search {
+                search.push(c);
+            }
+        }
         _ => {}
     }
 }
@@ -193,6 +210,11 @@ fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
         Overlay::Palette { query, selected } => {
             query.pop();
             *selected = 0;
+        }
+        _ if state.tab == Tab::Graph => {
+            if let Some(search) = &mut state.graph.search {
+                search.pop();
+            }
         }
         _ => {
             state.packages.query.pop();
@@ -282,7 +304,7 @@ pub fn run(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
         Command::Bottom => move_selection(state, isize::MAX / 2),
         _ => match state.tab {
             Tab::Packages => packages_command(state, command, effects),
-            Tab::Graph => graph_command(state, command),
+            Tab::Graph => graph_command(state, command, effects),
             Tab::Build => build_command(state, command),
             Tab::Flake => flake_command(state, command),
             Tab::Tour => tour_command(state, command),
@@ -400,7 +422,69 @@ fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Ef
     }
 }
 
-fn graph_command(state: &mut AppState, command: Command) {
+/// Switches to the Packages tab searching for the current node's package name.
+fn show_docs_for_current(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(data) = state.graph.data.ready() else {
+        return;
+    };
+    let name = data.graph.node(state.graph.current).name();
+    let name = name.strip_suffix(".drv").unwrap_or(name);
+    let pname = crate::graph::split_name_version(name).0;
+    // `python3.12-requests` is `requests` in the package set.
+    let pname = match pname.split_once('-') {
+        Some((prefix, rest)) if prefix.starts_with("python") => rest,
+        _ => pname,
+    };
+    state.packages.query = pname.to_string();
+    state.packages.editing = false;
+    state.tab = Tab::Packages;
+    request_search(state, effects);
+}
+
+fn reset_graph_position(g: &mut GraphState) {
+    g.current = g
+        .data
+        .ready()
+        .and_then(|d| d.graph.roots.first().copied())
+        .unwrap_or(0);
+    g.selected_reference = 0;
+    g.selected_referrer = 0;
+    g.why = None;
+}
+
+fn jump_to_search_match(state: &mut AppState) {
+    let g = &mut state.graph;
+    let best = g.search_matches(1).first().copied();
+    g.search = None;
+    match best {
+        Some(node) => {
+            g.history.push(g.current);
+            g.current = node;
+            g.selected_reference = 0;
+            g.selected_referrer = 0;
+            g.why = None;
+        }
+        None => {
+            state.notice = Some(Notice {
+                text: "no path in this graph matches".into(),
+                is_error: false,
+            })
+        }
+    }
+}
+
+fn graph_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    if command == Command::ToggleBuildTime {
+        let g = &mut state.graph;
+        std::mem::swap(&mut g.data, &mut g.other);
+        g.build_time = !g.build_time;
+        g.history.clear();
+        reset_graph_position(g);
+        return;
+    }
+    if command == Command::Docs {
+        return show_docs_for_current(state, effects);
+    }
     let g = &mut state.graph;
     let Some(data) = g.data.ready() else { return };
     let graph = data.graph.clone();
@@ -431,6 +515,7 @@ fn graph_command(state: &mut AppState, command: Command) {
             }
         }
         Command::Sort => g.sort = g.sort.next(),
+        Command::Search => g.search = Some(String::new()),
         Command::Why => {
             let root = graph.roots.first().copied().unwrap_or(0);
             g.why = Some(algo::why_chains(

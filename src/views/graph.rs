@@ -40,23 +40,58 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     let node = graph.node(g.current);
     let root = graph.roots.first().copied().unwrap_or(0);
 
-    // Header: the current node with its sizes.
+    // Header: the search box while searching, else the current node with its sizes.
+    if let Some(query) = &g.search {
+        let matches = g.search_matches(1);
+        let best = matches
+            .first()
+            .map(|id| graph.node(*id).name().to_string())
+            .unwrap_or_else(|| "no match".into());
+        let line = Line::from(vec![
+            Span::raw(query.clone()),
+            Span::styled("▏", theme.accent()),
+            Span::styled(format!("  → {best}"), theme.muted()),
+        ]);
+        frame.render_widget(
+            Paragraph::new(line).block(block(
+                " Find a path (Enter jumps, Esc cancels) ",
+                true,
+                theme,
+            )),
+            areas.header,
+        );
+    }
+    // Derivation graphs carry no sizes: show counts instead of "0 B".
+    let detail = if g.build_time {
+        format!(
+            "  {} direct inputs, {} referrers",
+            graph.references.of(g.current).len(),
+            graph.referrers.of(g.current).len()
+        )
+    } else {
+        format!(
+            "  nar {}  closure {}  added {}",
+            human_size(node.nar_size),
+            human_size(sizes.closure[g.current as usize]),
+            human_size(sizes.added[g.current as usize])
+        )
+    };
     let header = vec![Line::from(vec![
         Span::styled(node.name().to_string(), theme.heading()),
-        Span::styled(
-            format!(
-                "  nar {}  closure {}  added {}",
-                human_size(node.nar_size),
-                human_size(sizes.closure[g.current as usize]),
-                human_size(sizes.added[g.current as usize])
-            ),
-            theme.muted(),
-        ),
+        Span::styled(detail, theme.muted()),
     ])];
-    frame.render_widget(
-        Paragraph::new(header).block(block(format!(" {} ", data.source), false, theme)),
-        areas.header,
-    );
+    if g.search.is_none() {
+        let kind = if g.build_time {
+            "build time"
+        } else {
+            "runtime"
+        };
+        let title = format!(" {kind} · {} · t switches ", data.source);
+        frame.render_widget(
+            Paragraph::new(header).block(block(title, false, theme)),
+            areas.header,
+        );
+    }
 
     // Left list: referrers; right pane: references, or why-chains.
     let column = |kind: GraphColumn, selected: usize| -> Vec<Line<'static>> {
@@ -69,10 +104,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             .skip(scroll_offset(selected, rows))
             .take(rows)
             .map(|(i, &id)| {
-                let size = human_size(match g.sort {
-                    crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
-                    _ => sizes.closure[id as usize],
-                });
+                let size = if g.build_time {
+                    String::new()
+                } else {
+                    human_size(match g.sort {
+                        crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
+                        _ => sizes.closure[id as usize],
+                    })
+                };
                 let name = fit(graph.node(id).name(), width.saturating_sub(12));
                 let line = Line::from(vec![
                     Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),

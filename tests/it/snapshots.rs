@@ -43,17 +43,26 @@ fn demo_state() -> AppState {
         },
     );
 
-    let closure = std::fs::read(fixture("golden/nix-2.8.0/path-info-greeter.json")).unwrap();
-    let graph = nixbench::graph::load::runtime_graph(&closure).unwrap();
-    let sizes = nixbench::graph::algo::sizes(&graph);
-    update(
-        &mut state,
-        Msg::GraphLoaded(Ok(GraphData {
+    for (build_time, file) in [
+        (false, "path-info-greeter.json"),
+        (true, "show-derivation-greeter.json"),
+    ] {
+        let path = fixture(&format!("golden/nix-2.8.0/{file}"));
+        let graph = nixbench::graph::source::from_file(&path, build_time).unwrap();
+        let sizes = nixbench::graph::algo::sizes(&graph);
+        let data = GraphData {
             graph: Arc::new(graph),
             sizes: Arc::new(sizes),
-            source: "recorded closure".into(),
-        })),
-    );
+            source: format!("recorded {file}"),
+        };
+        update(
+            &mut state,
+            Msg::GraphLoaded {
+                build_time,
+                result: Ok(data),
+            },
+        );
+    }
 
     let flake = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -176,6 +185,44 @@ fn graph_tab_and_why() {
     insta::assert_snapshot!("graph", screen(&state));
     press(&mut state, &[Command::Open, Command::Why]);
     insta::assert_snapshot!("graph_why", screen(&state));
+}
+
+#[test]
+fn graph_build_time_search_and_docs() {
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabGraph, Command::ToggleBuildTime]);
+    insta::assert_snapshot!("graph_build_time", screen(&state));
+    // `/` then typing finds a path by name; Enter walks to it.
+    press(&mut state, &[Command::Search]);
+    for c in "jq".chars() {
+        update(
+            &mut state,
+            Msg::Key(ratatui::crossterm::event::KeyEvent::from(
+                ratatui::crossterm::event::KeyCode::Char(c),
+            )),
+        );
+    }
+    insta::assert_snapshot!("graph_search", screen(&state));
+    update(
+        &mut state,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Enter,
+        )),
+    );
+    let current = state
+        .graph
+        .data
+        .ready()
+        .unwrap()
+        .graph
+        .node(state.graph.current)
+        .name()
+        .to_string();
+    assert_eq!(current, "jq-mini-1.7.1.drv");
+    // `d` shows the package in the Packages tab.
+    press(&mut state, &[Command::Docs]);
+    assert_eq!(state.tab, nixbench::app::Tab::Packages);
+    assert_eq!(state.packages.query, "jq-mini");
 }
 
 #[test]
