@@ -143,7 +143,13 @@ impl Failure {
 
 pub fn main() -> ExitCode {
     use clap::FromArgMatches;
-    let version: &'static str = Box::leak(long_version().into_boxed_str());
+    // Asking Nix for its version costs a process spawn: only pay it when --version is asked for.
+    let wants_version = std::env::args().any(|arg| arg == "--version" || arg == "-V");
+    let version: &'static str = if wants_version {
+        Box::leak(long_version().into_boxed_str())
+    } else {
+        env!("CARGO_PKG_VERSION")
+    };
     let matches = Cli::command().version(version).get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -454,14 +460,26 @@ fn load_why_graph(
     }
 }
 
+/// `NIXBENCH_TIMINGS=1` prints how long each phase took to stderr (for scripts/bench).
+fn timing(label: &str, since: std::time::Instant) {
+    if std::env::var_os("NIXBENCH_TIMINGS").is_some() {
+        eprintln!(
+            "timing {label}: {:.2} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
     use crate::graph::{algo, report, source::root_node};
+    let started = std::time::Instant::now();
     let graph = load_why_graph(
         options,
         args.from.as_deref(),
         args.from_json.as_deref(),
         args.derivation,
     )?;
+    timing("load", started);
     let root = root_node(&graph)
         .ok_or_else(|| Failure::usage("the graph has no root (every path is referenced)"))?;
     let mut out = std::io::stdout().lock();
@@ -511,7 +529,9 @@ fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
     } else {
         algo::WHY_CHAINS_DEFAULT
     };
+    let query = std::time::Instant::now();
     let why = report::why(&graph, root, target, cap);
+    timing("why", query);
     let text = match args.output {
         WhyOutput::Json => serde_json::to_string_pretty(&why).unwrap_or_default() + "\n",
         WhyOutput::Dot => report::dot(&graph, &why),
