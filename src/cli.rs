@@ -93,8 +93,26 @@ pub enum Commands {
         #[arg(long)]
         all: bool,
     },
-    /// Follow a build log (a file, or - for stdin) and summarise it.
+    /// Run `nix build ARGS...` and show it live; exits with nix's exit code.
+    Build {
+        /// Line output for CI (automatic when stdout is not a terminal).
+        #[arg(long)]
+        plain: bool,
+        /// Print a JSON summary at the end.
+        #[arg(long)]
+        json_summary: bool,
+        /// Arguments for `nix build` (installables and flags).
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "ARGS"
+        )]
+        args: Vec<std::ffi::OsString>,
+    },
+    /// Follow a build log: a file (followed as it grows), `-` for a pipe, or
+    /// ssh://[user@]host[:port]/path on a CI host.
     Watch {
+        /// FILE, `-`, or ssh://[user@]host[:port]/path/to/log
         source: String,
         /// Line output for CI (automatic when stdout is not a terminal).
         #[arg(long)]
@@ -102,6 +120,9 @@ pub enum Commands {
         /// Print a JSON summary at the end.
         #[arg(long)]
         json_summary: bool,
+        /// Read a file once instead of following it.
+        #[arg(long)]
+        no_follow: bool,
     },
 }
 
@@ -245,15 +266,42 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             )
         }
 
+        Some(Commands::Build {
+            plain,
+            json_summary,
+            args,
+        }) => {
+            let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
+            let source = crate::build_log::source::Source::Command {
+                program: nix.program.clone(),
+                args: nix.build_args(&args),
+                cwd: Some(options.directory.clone()),
+            };
+            follow_build(source, plain, json_summary, &cli.theme, &options, &dirs)
+        }
         Some(Commands::Watch {
             source,
             plain,
             json_summary,
-        }) => watch(&source, plain, json_summary),
+            no_follow,
+        }) => {
+            let source = crate::build_log::source::parse_source(&source, !no_follow)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            follow_build(source, plain, json_summary, &cli.theme, &options, &dirs)
+        }
     }
 }
 
 fn tui(theme: &Option<String>, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
+    tui_with(theme, options, dirs, None).map(|_| ExitCode::SUCCESS)
+}
+
+fn tui_with(
+    theme: &Option<String>,
+    options: &OpenOptions,
+    dirs: &Dirs,
+    build_source: Option<crate::build_log::source::Source>,
+) -> Result<crate::app::run::Outcome, Failure> {
     let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
     let keymap = crate::app::keymap::KeyMap::with_overrides(&config.keys)
         .map_err(|e| Failure::usage(format!("{}: {e}", dirs.config_file().display())))?;
@@ -277,9 +325,9 @@ fn tui(theme: &Option<String>, options: &OpenOptions, dirs: &Dirs) -> Result<Exi
         keymap,
         theme,
         log_lines: config.build.log_lines,
+        build_source,
     })
-    .map_err(|e| Failure::usage(format!("terminal error: {e}")))?;
-    Ok(ExitCode::SUCCESS)
+    .map_err(|e| Failure::usage(format!("terminal error: {e}")))
 }
 
 fn load_searchable(
@@ -542,66 +590,93 @@ fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Line output is the only output of `watch` so far, so `--plain` is accepted and already in effect;
-/// the live view arrives with the build-log issue.
-fn watch(source: &str, _plain: bool, json_summary: bool) -> Result<ExitCode, Failure> {
-    use crate::build_log::{parse_line, BuildState, LineSplitter};
-    use std::io::Read;
-    let mut reader: Box<dyn Read> = if source == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(source).map_err(|e| Failure::usage(format!("{source}: {e}")))?)
-    };
+/// Shows a build from any source: the TUI's Build tab on a terminal, line output otherwise.
+fn follow_build(
+    source: crate::build_log::source::Source,
+    plain: bool,
+    json_summary: bool,
+    theme: &Option<String>,
+    options: &OpenOptions,
+    dirs: &Dirs,
+) -> Result<ExitCode, Failure> {
+    let is_command = matches!(source, crate::build_log::source::Source::Command { .. });
+    if !plain && !json_summary && std::io::stdout().is_terminal() {
+        let outcome = tui_with(theme, options, dirs, Some(source))?;
+        let _ = std::io::stdout().write_all(&outcome.build_stdout);
+        let code = match (is_command, outcome.build_exit) {
+            (true, Some(code)) => code.clamp(0, 255) as u8,
+            (true, None) => 1,
+            (false, _) => u8::from(!outcome.build_success),
+        };
+        return Ok(ExitCode::from(code));
+    }
+    let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    runtime.block_on(plain_build(
+        source,
+        json_summary,
+        config.build.log_lines,
+        is_command,
+    ))
+}
+
+async fn plain_build(
+    source: crate::build_log::source::Source,
+    json_summary: bool,
+    log_lines: usize,
+    is_command: bool,
+) -> Result<ExitCode, Failure> {
+    use crate::build_log::source::{stream, Feed};
+    use crate::build_log::{plain, BuildState};
+    let followed = source.is_followed();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(stream(source, tx));
     let started = std::time::Instant::now();
-    let mut state = BuildState::new(5000);
-    let mut splitter = LineSplitter::default();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut state = BuildState::new(log_lines);
     let mut out = std::io::stdout().lock();
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| Failure::usage(format!("{source}: {e}")))?;
-        if n == 0 {
-            break;
+    let (mut code, mut error, mut nix_stdout) = (None, None, Vec::new());
+    while let Some(feed) = rx.recv().await {
+        match feed {
+            Feed::Events(events) => {
+                let now = started.elapsed().as_secs_f64();
+                for event in events {
+                    let change = state.apply(event, now);
+                    if let Some(line) = plain::line(&state, &change) {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                if followed && state.finished {
+                    task.abort();
+                    break;
+                }
+            }
+            Feed::Status(text) => eprintln!("nixbench: {text}"),
+            Feed::Stdout(bytes) => nix_stdout = bytes,
+            Feed::Error(text) => error = Some(text),
+            Feed::Ended { code: c } => {
+                code = c;
+                break;
+            }
         }
-        let now = started.elapsed().as_secs_f64();
-        splitter.feed(&buf[..n], |line| state.apply(parse_line(line), now));
     }
-    splitter.finish(|line| state.apply(parse_line(line), started.elapsed().as_secs_f64()));
+    state.finish(started.elapsed().as_secs_f64());
     let summary = state.summary();
-    for drv in &summary.derivations {
-        let _ = writeln!(out, "{:<10} {}", drv.status_label(), drv.name);
-    }
-    for failure in &summary.failures {
-        let _ = writeln!(
-            out,
-            "\n{} failed{}:",
-            failure.name,
-            failure
-                .phase
-                .as_deref()
-                .map(|p| format!(" in {p}"))
-                .unwrap_or_default()
-        );
-        for line in &failure.last_lines {
-            let _ = writeln!(out, "  {}> {line}", failure.name);
-        }
-    }
-    for error in &summary.errors {
-        let _ = writeln!(out, "{error}");
-    }
-    let _ = writeln!(
-        out,
-        "\n{} built, {} fetched, {} failed",
-        summary.built, summary.substituted, summary.failed
-    );
+    let _ = write!(out, "{}", plain::summary(&summary));
     if json_summary {
         let _ = serde_json::to_writer_pretty(&mut out, &summary);
         let _ = writeln!(out);
     }
-    Ok(if summary.success {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    let _ = out.write_all(&nix_stdout);
+    if let Some(text) = error {
+        return Err(Failure::usage(text));
+    }
+    Ok(match (is_command, code) {
+        (true, Some(code)) => ExitCode::from(code.clamp(0, 255) as u8),
+        (true, None) => ExitCode::from(1),
+        (false, _) if summary.success => ExitCode::SUCCESS,
+        (false, _) => ExitCode::from(1),
     })
 }

@@ -24,6 +24,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::keymap::KeyMap;
 use super::state::{AppState, GraphData, StatusInfo};
 use super::update::{update, Effect, Msg};
+use crate::build_log::source::{stream, Feed, Source};
 use crate::build_log::{parse_line, LineSplitter};
 use crate::nixpkgs::search::Searchable;
 use crate::views::theme::Theme;
@@ -37,6 +38,18 @@ pub struct RunOptions {
     pub keymap: KeyMap,
     pub theme: Theme,
     pub log_lines: usize,
+    /// A build to show live (`nixbench build`, `nixbench watch`); without it the demo replays its
+    /// recorded build.
+    pub build_source: Option<Source>,
+}
+
+/// What the session leaves behind for the command that started it.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub build_exit: Option<i32>,
+    pub build_success: bool,
+    /// What `nix build` printed on stdout, to print once the screen is restored.
+    pub build_stdout: Vec<u8>,
 }
 
 /// Puts the terminal back: cooked mode, main screen, no mouse capture, visible cursor. Safe to call
@@ -112,7 +125,7 @@ pub fn status_info(workspace: &Workspace) -> StatusInfo {
     }
 }
 
-pub fn run_tui(options: RunOptions) -> anyhow::Result<()> {
+pub fn run_tui(options: RunOptions) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -121,7 +134,7 @@ pub fn run_tui(options: RunOptions) -> anyhow::Result<()> {
 }
 
 /// Starts the background loaders; each reports over the channel when done.
-fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>) {
+fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_source: Option<Source>) {
     let ws = workspace.clone();
     let sender = tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -156,10 +169,45 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>) {
             let _ = sender.send(Msg::FlakeLoaded { path, text, lock });
         });
     }
-    if let Some(log) = workspace::demo_build_log(workspace) {
-        let sender = tx.clone();
-        tokio::spawn(replay_log(log, sender));
+    match build_source {
+        Some(source) => {
+            tokio::spawn(forward_build(source, tx.clone()));
+        }
+        None => {
+            if let Some(log) = workspace::demo_build_log(workspace) {
+                tokio::spawn(replay_log(log, tx.clone()));
+            }
+        }
     }
+}
+
+/// Runs a build source and turns what it reports into messages for the loop.
+async fn forward_build(source: Source, tx: UnboundedSender<Msg>) {
+    let (feed_tx, mut feed_rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(stream(source, feed_tx));
+    let started = Instant::now();
+    while let Some(feed) = feed_rx.recv().await {
+        let now = started.elapsed().as_secs_f64();
+        let msg = match feed {
+            Feed::Events(events) => {
+                Msg::BuildEvents(events.into_iter().map(|e| (e, now)).collect())
+            }
+            Feed::Status(text) => Msg::Notice {
+                text,
+                is_error: false,
+            },
+            Feed::Error(text) => Msg::Notice {
+                text,
+                is_error: true,
+            },
+            Feed::Stdout(bytes) => Msg::BuildStdout(bytes),
+            Feed::Ended { code } => Msg::BuildEnded { code, now },
+        };
+        if tx.send(msg).is_err() {
+            break;
+        }
+    }
+    task.abort();
 }
 
 /// Replays a recorded log at a watchable pace, as if the build were running now.
@@ -186,12 +234,13 @@ async fn replay_log(path: PathBuf, tx: UnboundedSender<Msg>) {
     });
 }
 
-async fn event_loop(options: RunOptions) -> anyhow::Result<()> {
+async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     let RunOptions {
         workspace,
         keymap,
         theme,
         log_lines,
+        build_source,
     } = options;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let guard = TerminalGuard::enter()?;
@@ -199,13 +248,16 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<()> {
     let size = terminal.size()?;
     let mut state = AppState::new(keymap, status_info(&workspace), (size.width, size.height));
     state.build.state = crate::build_log::BuildState::new(log_lines);
-    state.build.source = if workspace.is_demo() {
+    state.build.source = if let Some(source) = &build_source {
+        state.tab = super::state::Tab::Build;
+        source.describe()
+    } else if workspace.is_demo() {
         "recorded build of broken-app and chatty (demo, --keep-going)".into()
     } else {
         "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
     };
     state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
-    start_loaders(&workspace, &tx);
+    start_loaders(&workspace, &tx, build_source);
 
     let latest_search = Arc::new(AtomicU64::new(0));
     let mut events = EventStream::new();
@@ -293,5 +345,9 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<()> {
     }
     drop(terminal);
     drop(guard);
-    Ok(())
+    Ok(Outcome {
+        build_exit: state.build.exit_code,
+        build_success: state.build.state.is_success(),
+        build_stdout: std::mem::take(&mut state.build.stdout),
+    })
 }

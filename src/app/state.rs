@@ -222,6 +222,8 @@ pub struct BuildView {
     pub running: bool,
     pub exit_code: Option<i32>,
     pub focus_log: bool,
+    /// What the build process printed on stdout.
+    pub stdout: Vec<u8>,
 }
 
 impl Default for BuildView {
@@ -235,6 +237,7 @@ impl Default for BuildView {
             running: false,
             exit_code: None,
             focus_log: false,
+            stdout: Vec::new(),
         }
     }
 }

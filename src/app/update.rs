@@ -41,6 +41,13 @@ pub enum Msg {
         code: Option<i32>,
         now: f64,
     },
+    /// What the build process printed on stdout.
+    BuildStdout(Vec<u8>),
+    /// A message for the status line.
+    Notice {
+        text: String,
+        is_error: bool,
+    },
     /// A command chosen by other means (palette, tests).
     Run(Command),
 }
@@ -132,6 +139,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.build.exit_code = code;
             state.build.state.finish(now);
         }
+        Msg::BuildStdout(bytes) => state.build.stdout = bytes,
+        Msg::Notice { text, is_error } => state.notice = Some(Notice { text, is_error }),
         Msg::Run(command) => run(state, command, &mut effects),
     }
     effects

@@ -3,10 +3,12 @@
 //! --plain` and the Build tab share it.
 
 pub mod parse;
+pub mod plain;
+pub mod source;
 pub mod state;
 
 pub use parse::{parse_line, Event, LineSplitter};
-pub use state::{BuildState, DrvStatus, Summary};
+pub use state::{BuildState, Change, DrvStatus, Summary};
 
 /// Removes ANSI escape sequences (Nix colours its messages even in JSON).
 pub fn strip_ansi(text: &str) -> String {

@@ -173,6 +173,13 @@ impl LineSplitter {
         self.pending.extend_from_slice(rest);
     }
 
+    /// Forgets a partial line and counts from `offset`: for a reader that restarts at the first byte
+    /// of that line.
+    pub fn restart_at(&mut self, offset: u64) {
+        self.pending.clear();
+        self.complete_bytes = offset;
+    }
+
     /// At the end of input: the unterminated last line, if any.
     pub fn finish(&mut self, mut on_line: impl FnMut(&str)) {
         if !self.pending.is_empty() {
@@ -255,9 +262,15 @@ mod tests {
             let mut splitter = LineSplitter::default();
             let cut = cut.min(bytes.len());
             let mut state = crate::build_log::BuildState::new(16);
-            splitter.feed(&bytes[..cut], |l| state.apply(parse_line(l), 0.0));
-            splitter.feed(&bytes[cut..], |l| state.apply(parse_line(l), 0.0));
-            splitter.finish(|l| state.apply(parse_line(l), 0.0));
+            splitter.feed(&bytes[..cut], |l| {
+                state.apply(parse_line(l), 0.0);
+            });
+            splitter.feed(&bytes[cut..], |l| {
+                state.apply(parse_line(l), 0.0);
+            });
+            splitter.finish(|l| {
+                state.apply(parse_line(l), 0.0);
+            });
             let _ = state.summary();
         }
 

@@ -193,8 +193,9 @@ impl BuildState {
         None
     }
 
-    /// Applies one event at time `now` (seconds since the build started).
-    pub fn apply(&mut self, event: Event, now: f64) {
+    /// Applies one event at time `now` (seconds since the build started) and says what changed, so
+    /// line output can print it as it happens.
+    pub fn apply(&mut self, event: Event, now: f64) -> Change {
         self.lines_seen += 1;
         match event {
             Event::Start {
@@ -204,111 +205,22 @@ impl BuildState {
                 fields,
                 text,
                 ..
-            } => {
-                let field = |i: usize| fields.get(i).and_then(|v| v.as_str()).unwrap_or("");
-                let derivation = match kind {
-                    activity::BUILD if field(0).ends_with(".drv") => {
-                        let i = self.derivation_for(field(0));
-                        let drv = &mut self.derivations[i];
-                        drv.status = DrvStatus::Building;
-                        drv.host = field(1).to_string();
-                        drv.started = Some(now);
-                        drv.finished = None;
-                        self.evaluating = false;
-                        Some(i)
-                    }
-                    activity::SUBSTITUTE if !field(0).is_empty() => {
-                        let i = self.derivation_for(field(0));
-                        let drv = &mut self.derivations[i];
-                        drv.status = DrvStatus::Substituting;
-                        drv.host = field(1).to_string();
-                        drv.started = Some(now);
-                        self.evaluating = false;
-                        Some(i)
-                    }
-                    activity::COPY_PATH | activity::FILE_TRANSFER | activity::QUERY_PATH_INFO => {
-                        self.evaluating = false;
-                        None
-                    }
-                    k if k > activity::FETCH_TREE => {
-                        self.unknown_activities += 1;
-                        None
-                    }
-                    _ => None,
-                };
-                if kind == activity::UNKNOWN && !text.is_empty() {
-                    self.other.push(text);
-                }
-                self.activities.insert(
-                    id,
-                    Activity {
-                        kind,
-                        parent,
-                        derivation,
-                    },
-                );
-            }
-            Event::Stop { id } => {
-                if let Some(activity) = self.activities.get(&id) {
-                    if let Some(i) = activity.derivation {
-                        let drv = &mut self.derivations[i];
-                        drv.finished.get_or_insert(now);
-                        drv.status = match (activity.kind, drv.status) {
-                            (_, DrvStatus::Failed) => DrvStatus::Failed,
-                            (activity::SUBSTITUTE, _) => DrvStatus::Substituted,
-                            _ => DrvStatus::Built,
-                        };
-                    }
-                    if activity.kind == activity::REALISE
-                        || (activity.parent == 0 && activity.kind == activity::BUILDS)
-                    {
-                        self.finished = true;
-                    }
-                }
-            }
-            Event::Result { id, kind, fields } => match kind {
-                result::BUILD_LOG_LINE | result::POST_BUILD_LOG_LINE => {
-                    let line = fields
-                        .first()
-                        .and_then(|v| v.as_str())
-                        .map(strip_ansi)
-                        .unwrap_or_default();
-                    match self.owner(id) {
-                        Some(i) => self.derivations[i].log.push(line),
-                        None => self.other.push(line),
-                    }
-                }
-                result::SET_PHASE => {
-                    if let (Some(i), Some(phase)) =
-                        (self.owner(id), fields.first().and_then(|v| v.as_str()))
-                    {
-                        self.derivations[i].phase = Some(phase.to_string());
-                    }
-                }
-                result::PROGRESS => {
-                    let n = |i: usize| fields.get(i).and_then(|v| v.as_u64()).unwrap_or(0);
-                    let progress = Progress {
-                        done: n(0),
-                        expected: n(1),
-                        running: n(2),
-                        failed: n(3),
-                    };
-                    match self.activities.get(&id).map(|a| a.kind) {
-                        Some(activity::BUILDS) => self.builds = progress,
-                        Some(activity::COPY_PATHS) => self.downloads = progress,
-                        _ => {}
-                    }
-                }
-                _ => {}
-            },
+            } => self.start(id, parent, kind, &fields, text, now),
+            Event::Stop { id } => self.stop(id, now),
+            Event::Result { id, kind, fields } => self.result(id, kind, &fields),
             Event::Message { level, text } => {
                 if level == 0 || text.starts_with("error:") {
                     self.note_error(&text, now);
-                    self.errors.push(text);
+                    self.errors.push(text.clone());
+                    Change::Message(text)
                 } else if level == 1 || text.starts_with("warning:") {
-                    self.warnings.push(text);
-                } else if level <= 3 {
-                    self.other.push(text);
+                    self.warnings.push(text.clone());
+                    Change::Message(text)
+                } else {
+                    if level <= 3 {
+                        self.other.push(text);
+                    }
+                    Change::None
                 }
             }
             Event::PlainBuilding { drv_path } => {
@@ -317,22 +229,156 @@ impl BuildState {
                 drv.status = DrvStatus::Building;
                 drv.started.get_or_insert(now);
                 self.evaluating = false;
+                Change::Started(i)
             }
             Event::PlainLog { prefix, line } => {
                 let found = self.derivations.iter().rposition(|d| {
-                    d.name == prefix || super::super::graph::split_name_version(&d.name).0 == prefix
+                    d.name == prefix || crate::graph::split_name_version(&d.name).0 == prefix
                 });
                 match found {
                     Some(i) => {
                         if let Some(phase) = line.strip_prefix("Running phase: ") {
                             self.derivations[i].phase = Some(phase.trim().to_string());
                         }
-                        self.derivations[i].log.push(line);
+                        self.derivations[i].log.push(line.clone());
+                        Change::Log(i, line)
                     }
-                    None => self.other.push(format!("{prefix}> {line}")),
+                    None => {
+                        let line = format!("{prefix}> {line}");
+                        self.other.push(line.clone());
+                        Change::Other(line)
+                    }
                 }
             }
-            Event::Raw(line) => self.other.push(line),
+            Event::Raw(line) => {
+                self.other.push(line.clone());
+                Change::Other(line)
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        id: u64,
+        parent: u64,
+        kind: u64,
+        fields: &[serde_json::Value],
+        text: String,
+        now: f64,
+    ) -> Change {
+        let field = |i: usize| fields.get(i).and_then(|v| v.as_str()).unwrap_or("");
+        let mut change = Change::None;
+        let derivation = match kind {
+            activity::BUILD if field(0).ends_with(".drv") => {
+                let i = self.derivation_for(field(0));
+                let drv = &mut self.derivations[i];
+                drv.status = DrvStatus::Building;
+                drv.host = field(1).to_string();
+                drv.started = Some(now);
+                drv.finished = None;
+                self.evaluating = false;
+                change = Change::Started(i);
+                Some(i)
+            }
+            activity::SUBSTITUTE if !field(0).is_empty() => {
+                let i = self.derivation_for(field(0));
+                let drv = &mut self.derivations[i];
+                drv.status = DrvStatus::Substituting;
+                drv.host = field(1).to_string();
+                drv.started = Some(now);
+                self.evaluating = false;
+                change = Change::Started(i);
+                Some(i)
+            }
+            activity::COPY_PATH | activity::FILE_TRANSFER | activity::QUERY_PATH_INFO => {
+                self.evaluating = false;
+                None
+            }
+            k if k > activity::FETCH_TREE => {
+                self.unknown_activities += 1;
+                None
+            }
+            _ => None,
+        };
+        if kind == activity::UNKNOWN && !text.is_empty() {
+            self.other.push(text);
+        }
+        self.activities.insert(
+            id,
+            Activity {
+                kind,
+                parent,
+                derivation,
+            },
+        );
+        change
+    }
+
+    fn stop(&mut self, id: u64, now: f64) -> Change {
+        let Some(activity) = self.activities.get(&id) else {
+            return Change::None;
+        };
+        if activity.kind == activity::REALISE
+            || (activity.parent == 0 && activity.kind == activity::BUILDS)
+        {
+            self.finished = true;
+        }
+        let Some(i) = activity.derivation else {
+            return Change::None;
+        };
+        let drv = &mut self.derivations[i];
+        drv.finished.get_or_insert(now);
+        drv.status = match (activity.kind, drv.status) {
+            (_, DrvStatus::Failed) => DrvStatus::Failed,
+            (activity::SUBSTITUTE, _) => DrvStatus::Substituted,
+            _ => DrvStatus::Built,
+        };
+        Change::Finished(i)
+    }
+
+    fn result(&mut self, id: u64, kind: u64, fields: &[serde_json::Value]) -> Change {
+        match kind {
+            result::BUILD_LOG_LINE | result::POST_BUILD_LOG_LINE => {
+                let line = fields
+                    .first()
+                    .and_then(|v| v.as_str())
+                    .map(strip_ansi)
+                    .unwrap_or_default();
+                match self.owner(id) {
+                    Some(i) => {
+                        self.derivations[i].log.push(line.clone());
+                        Change::Log(i, line)
+                    }
+                    None => {
+                        self.other.push(line.clone());
+                        Change::Other(line)
+                    }
+                }
+            }
+            result::SET_PHASE => {
+                if let (Some(i), Some(phase)) =
+                    (self.owner(id), fields.first().and_then(|v| v.as_str()))
+                {
+                    self.derivations[i].phase = Some(phase.to_string());
+                }
+                Change::None
+            }
+            result::PROGRESS => {
+                let n = |i: usize| fields.get(i).and_then(|v| v.as_u64()).unwrap_or(0);
+                let progress = Progress {
+                    done: n(0),
+                    expected: n(1),
+                    running: n(2),
+                    failed: n(3),
+                };
+                match self.activities.get(&id).map(|a| a.kind) {
+                    Some(activity::BUILDS) => self.builds = progress,
+                    Some(activity::COPY_PATHS) => self.downloads = progress,
+                    _ => {}
+                }
+                Change::None
+            }
+            _ => Change::None,
         }
     }
 
@@ -418,6 +464,21 @@ impl BuildState {
     }
 }
 
+/// What one event changed, for line-oriented output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    None,
+    /// A derivation started building or substituting (index into `derivations`).
+    Started(usize),
+    Finished(usize),
+    /// A log line of a derivation.
+    Log(usize, String),
+    /// An error or warning from Nix.
+    Message(String),
+    /// Output that belongs to no derivation.
+    Other(String),
+}
+
 /// The first `'/nix/store/...drv'` in a message.
 fn quoted_drv(text: &str) -> Option<String> {
     text.split('\'')
@@ -480,7 +541,9 @@ mod tests {
             t += 0.01;
             state.apply(parse_line(line), t);
         });
-        splitter.finish(|line| state.apply(parse_line(line), t));
+        splitter.finish(|line| {
+            state.apply(parse_line(line), t);
+        });
         state
     }
 

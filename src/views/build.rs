@@ -117,16 +117,25 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     );
 
     let Some(drv) = s.derivations.get(b.selected) else {
-        let other: Vec<Line> = s
-            .other
+        // Nothing built yet: Nix's own messages (evaluation errors above all) are the news.
+        let height = areas.detail.height.saturating_sub(2) as usize;
+        let mut lines: Vec<Line> = s
+            .errors
             .iter()
-            .rev()
-            .take(areas.detail.height as usize)
-            .rev()
-            .map(|l| Line::raw(l.clone()))
+            .map(|e| Line::styled(e.clone(), theme.error()))
             .collect();
+        lines.extend(
+            s.warnings
+                .iter()
+                .map(|w| Line::styled(w.clone(), theme.warn())),
+        );
+        let rest = height.saturating_sub(lines.len());
+        let skip = s.other.len().saturating_sub(rest);
+        lines.extend(s.other.iter().skip(skip).map(|l| Line::raw(l.clone())));
         frame.render_widget(
-            Paragraph::new(other).block(block(" Log ", b.focus_log, theme)),
+            Paragraph::new(lines)
+                .block(block(" Log ", b.focus_log, theme))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             areas.detail,
         );
         return;

@@ -156,7 +156,7 @@ fn live_build_log_parses_like_the_recording() {
     let mut state = nixbench::build_log::BuildState::new(10_000);
     let mut splitter = nixbench::build_log::LineSplitter::default();
     splitter.feed(&out.stderr, |line| {
-        state.apply(nixbench::build_log::parse_line(line), 0.0)
+        state.apply(nixbench::build_log::parse_line(line), 0.0);
     });
     let chatty = state
         .derivations
