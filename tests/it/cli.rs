@@ -318,3 +318,48 @@ fn why_diff_of_two_saved_closures() {
     assert_eq!(json["changed"][0]["name"], "hello");
     assert_eq!(json["changed"][0]["after"][0], "2.13");
 }
+
+#[test]
+fn watch_follows_a_growing_file_until_the_build_ends() {
+    use std::io::Write;
+    let full = std::fs::read(fixture("golden/nix-2.8.0/build-success.internal-json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("build.json");
+    let cut = full.len() / 3;
+    std::fs::write(&path, &full[..cut]).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_nixbench"))
+        .args(["watch", "--plain"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(&full[cut..]).unwrap();
+    drop(file);
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("greeter-1.0.0> Running phase: installPhase"),
+        "{text}"
+    );
+    assert!(text.contains("success: "), "{text}");
+}
+
+#[test]
+fn watch_rejects_a_bad_ssh_url_and_a_missing_file() {
+    nixbench()
+        .args(["watch", "ssh://host"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ssh://[user@]host[:port]/path"));
+    nixbench()
+        .args(["watch", "--no-follow", "/nonexistent/build.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/build.log"));
+}

@@ -4,6 +4,7 @@ mod cli;
 mod e2e;
 mod real_nix;
 mod snapshots;
+mod ssh;
 
 use std::path::PathBuf;
 

@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use crate::{fixture, require};
+use predicates::prelude::*;
 
 fn nix(args: &[&str]) -> Vec<u8> {
     let out = Command::new("nix")
@@ -260,4 +261,53 @@ fn why_reports_nix_errors_with_nix_message() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("error:"));
+}
+
+#[test]
+fn build_passes_through_nix_exit_code_and_prints_lines() {
+    if !require("nix") {
+        return;
+    }
+    let tree = fixture("nixpkgs-mini");
+    let out = nixbench()
+        .args(["build", "--plain", "--json-summary", "-f"])
+        .arg(&tree)
+        .args([
+            "broken-app",
+            "chatty",
+            "--keep-going",
+            "--option",
+            "substituters",
+            "",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("broken-build-0.1> make: *** [Makefile:8: main.o] Error 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not built because a dependency failed:\n  broken-app-0.1"),
+        "{text}"
+    );
+    let json_start = text.find("\n{").expect("JSON summary at the end");
+    let summary: serde_json::Value = serde_json::from_str(text[json_start..].trim()).unwrap();
+    assert_eq!(summary["failed"], 1);
+    nixbench()
+        .args(["build", "--plain", "-f"])
+        .arg(&tree)
+        .args(["hello", "--option", "substituters", ""])
+        .assert()
+        .success();
+    nixbench()
+        .args(["build", "--plain", "-f"])
+        .arg(&tree)
+        .arg("no-such-attribute")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error:"));
 }
