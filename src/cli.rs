@@ -632,6 +632,8 @@ async fn plain_build(
     use crate::build_log::source::{stream, Feed};
     use crate::build_log::{plain, BuildState};
     let followed = source.is_followed();
+    let history_path = Dirs::from_env().state.join("durations.json");
+    let mut durations = crate::build_log::history::Durations::load(&history_path);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(stream(source, tx));
     let started = std::time::Instant::now();
@@ -645,7 +647,14 @@ async fn plain_build(
                 for event in events {
                     let change = state.apply(event, now);
                     if let Some(line) = plain::line(&state, &change) {
-                        let _ = writeln!(out, "{line}");
+                        let usually = match change {
+                            crate::build_log::Change::Started(i) => durations
+                                .expected(&state.derivations[i].name)
+                                .map(|s| format!(" (usually {s:.1}s)"))
+                                .unwrap_or_default(),
+                            _ => String::new(),
+                        };
+                        let _ = writeln!(out, "{line}{usually}");
                     }
                 }
                 if followed && state.finished {
@@ -663,6 +672,10 @@ async fn plain_build(
         }
     }
     state.finish(started.elapsed().as_secs_f64());
+    if is_command {
+        durations.record(&state);
+        let _ = durations.save(&history_path);
+    }
     let summary = state.summary();
     let _ = write!(out, "{}", plain::summary(&summary));
     if json_summary {

@@ -87,6 +87,8 @@ commands! {
     Follow = "follow",
     /// Jump to the first error in the log
     FirstError = "first-error",
+    /// Show the selected derivation in the dependency graph
+    ShowInGraph = "show-in-graph",
     /// Explain the flake construct under the cursor
     Explain = "explain",
     /// Next tour step

@@ -181,6 +181,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Graph, "d", Docs),
         (Build, "f", Follow),
         (Build, "E", FirstError),
+        (Build, "o", ShowInGraph),
         (Flake, "x", Explain),
         (Tour, "n", NextStep),
         (Tour, "p", PrevStep),

@@ -257,6 +257,9 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
     };
     state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
+    let durations_path = crate::config::Dirs::from_env().state.join("durations.json");
+    state.build.durations = crate::build_log::history::Durations::load(&durations_path);
+    state.build.record_history = build_source.is_some();
     start_loaders(&workspace, &tx, build_source);
 
     let latest_search = Arc::new(AtomicU64::new(0));
@@ -312,6 +315,10 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                             });
                         }
                     });
+                }
+                Effect::SaveDurations(durations) => {
+                    let path = durations_path.clone();
+                    tokio::task::spawn_blocking(move || durations.save(&path));
                 }
                 Effect::OpenEditor { path, line } => {
                     restore_terminal();

@@ -224,6 +224,12 @@ pub struct BuildView {
     pub focus_log: bool,
     /// What the build process printed on stdout.
     pub stdout: Vec<u8>,
+    /// Earlier build durations, for ETAs.
+    pub durations: crate::build_log::history::Durations,
+    /// Whether this build's durations go into the history (live builds, not the demo replay).
+    pub record_history: bool,
+    /// The `/` search text while searching the log.
+    pub search: Option<String>,
 }
 
 impl Default for BuildView {
@@ -238,6 +244,9 @@ impl Default for BuildView {
             exit_code: None,
             focus_log: false,
             stdout: Vec::new(),
+            durations: Default::default(),
+            record_history: false,
+            search: None,
         }
     }
 }
@@ -322,6 +331,7 @@ impl AppState {
                 && match self.tab {
                     Tab::Packages => self.packages.editing,
                     Tab::Graph => self.graph.search.is_some(),
+                    Tab::Build => self.build.search.is_some(),
                     _ => false,
                 })
     }

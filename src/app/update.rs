@@ -55,8 +55,16 @@ pub enum Msg {
 /// Work for the loop to do outside `update`.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    Search { generation: u64, query: Query },
-    OpenEditor { path: PathBuf, line: u32 },
+    Search {
+        generation: u64,
+        query: Query,
+    },
+    /// Write the build-duration history to the state directory.
+    SaveDurations(crate::build_log::history::Durations),
+    OpenEditor {
+        path: PathBuf,
+        line: u32,
+    },
     Quit,
 }
 
@@ -138,6 +146,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.build.running = false;
             state.build.exit_code = code;
             state.build.state.finish(now);
+            if state.build.record_history {
+                state.build.durations.record(&state.build.state);
+                effects.push(Effect::SaveDurations(state.build.durations.clone()));
+            }
         }
         Msg::BuildStdout(bytes) => state.build.stdout = bytes,
         Msg::Notice { text, is_error } => state.notice = Some(Notice { text, is_error }),
@@ -170,6 +182,8 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
                     }
                 } else if state.tab == Tab::Graph {
                     jump_to_search_match(state);
+                } else if state.tab == Tab::Build {
+                    jump_to_log_match(state);
                 } else {
                     state.packages.editing = false;
                 }
@@ -189,6 +203,8 @@ fn leave_input(state: &mut AppState) {
         state.overlay = Overlay::None;
     } else if state.tab == Tab::Graph {
         state.graph.search = None;
+    } else if state.tab == Tab::Build {
+        state.build.search = None;
     } else {
         state.packages.editing = false;
     }
@@ -210,6 +226,11 @@ fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
                 search.push(c);
             }
         }
+        _ if state.tab == Tab::Build => {
+            if let Some(search) = &mut state.build.search {
+                search.push(c);
+            }
+        }
         _ => {}
     }
 }
@@ -222,6 +243,11 @@ fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
         _ if state.tab == Tab::Graph => {
             if let Some(search) = &mut state.graph.search {
+                search.pop();
+            }
+        }
+        _ if state.tab == Tab::Build => {
+            if let Some(search) = &mut state.build.search {
                 search.pop();
             }
         }
@@ -555,9 +581,78 @@ fn follow_running(build: &mut BuildView) {
     }
 }
 
+/// Scrolls the selected log so the nearest line above the current view that contains the search
+/// text becomes the bottom line; wraps around to the end.
+fn jump_to_log_match(state: &mut AppState) {
+    let b = &mut state.build;
+    let Some(query) = b.search.take().filter(|q| !q.is_empty()) else {
+        return;
+    };
+    let query = query.to_lowercase();
+    let Some(drv) = b.state.derivations.get(b.selected) else {
+        return;
+    };
+    let lines: Vec<&String> = drv.log.iter().collect();
+    let bottom = lines.len().saturating_sub(b.scroll_from_end + 1);
+    let found = (0..bottom)
+        .rev()
+        .chain((bottom..lines.len()).rev())
+        .find(|&i| lines[i].to_lowercase().contains(&query));
+    match found {
+        Some(i) => {
+            b.scroll_from_end = lines.len() - 1 - i;
+            b.follow = false;
+            b.focus_log = true;
+        }
+        None => {
+            state.notice = Some(Notice {
+                text: format!("`{query}` is not in this log"),
+                is_error: false,
+            })
+        }
+    }
+}
+
+/// Opens the selected derivation in the Graph tab: the build-time graph holds .drv paths.
+fn show_in_graph(state: &mut AppState) {
+    let Some(drv) = state.build.state.derivations.get(state.build.selected) else {
+        return;
+    };
+    let drv_path = drv.drv_path.clone();
+    let g = &mut state.graph;
+    if !g.build_time {
+        std::mem::swap(&mut g.data, &mut g.other);
+        g.build_time = true;
+        g.history.clear();
+    }
+    let node = g.data.ready().and_then(|d| d.graph.find_path(&drv_path));
+    state.tab = Tab::Graph;
+    match node {
+        Some(node) => {
+            g.current = node;
+            g.selected_reference = 0;
+            g.selected_referrer = 0;
+            g.why = None;
+        }
+        None => {
+            state.notice = Some(Notice {
+                text: format!(
+                    "{} is not in the loaded build-time graph",
+                    crate::build_log::drv_name(&drv_path)
+                ),
+                is_error: false,
+            })
+        }
+    }
+}
+
 fn build_command(state: &mut AppState, command: Command) {
+    if command == Command::ShowInGraph {
+        return show_in_graph(state);
+    }
     let b = &mut state.build;
     match command {
+        Command::Search => b.search = Some(String::new()),
         Command::Follow => {
             b.follow = !b.follow;
             if b.follow {

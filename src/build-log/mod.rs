@@ -2,6 +2,7 @@
 //! of activities and per-derivation state with bounded logs. No terminal code: `nixbench watch
 //! --plain` and the Build tab share it.
 
+pub mod history;
 pub mod parse;
 pub mod plain;
 pub mod source;

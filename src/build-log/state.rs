@@ -140,6 +140,8 @@ pub struct BuildState {
     /// Unknown activity types seen (kept for display rather than dropped).
     pub unknown_activities: u64,
     pub lines_seen: u64,
+    /// The time of the newest event, for elapsed times and ETAs.
+    pub now: f64,
     log_capacity: usize,
 }
 
@@ -158,6 +160,7 @@ impl BuildState {
             finished: false,
             unknown_activities: 0,
             lines_seen: 0,
+            now: 0.0,
             log_capacity,
         }
     }
@@ -197,6 +200,7 @@ impl BuildState {
     /// line output can print it as it happens.
     pub fn apply(&mut self, event: Event, now: f64) -> Change {
         self.lines_seen += 1;
+        self.now = self.now.max(now);
         match event {
             Event::Start {
                 id,

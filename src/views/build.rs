@@ -76,8 +76,20 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         .take(rows)
         .map(|(i, d)| {
             let status = format!("{:<10}", d.status.label());
+            let eta = b
+                .durations
+                .expected(&d.name)
+                .zip(d.started)
+                .map(|(expected, started)| {
+                    let left = expected - (s.now - started);
+                    if left > 0.0 {
+                        format!(" ~{left:.0}s left")
+                    } else {
+                        " overdue".to_string()
+                    }
+                });
             let extra = match (&d.phase, d.status.is_running()) {
-                (Some(phase), true) => format!(" {phase}"),
+                (Some(phase), true) => format!(" {phase}{}", eta.unwrap_or_default()),
                 _ => d
                     .started
                     .zip(d.finished)
@@ -171,6 +183,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     } else {
         String::new()
     };
+    if let Some(query) = &b.search {
+        lines.push(Line::from(vec![
+            Span::styled("/", theme.accent()),
+            Span::raw(query.clone()),
+            Span::styled("▏ Enter finds, Esc cancels", theme.muted()),
+        ]));
+    }
     let title = format!(
         " {} · {}{}{} ",
         drv.name,

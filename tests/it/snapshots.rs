@@ -276,3 +276,71 @@ fn tiny_terminal_does_not_panic() {
             .unwrap();
     }
 }
+
+fn key(state: &mut AppState, code: ratatui::crossterm::event::KeyCode) {
+    update(
+        state,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::from(code)),
+    );
+}
+
+#[test]
+fn build_log_search_and_show_in_graph() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut state = demo_state();
+    press(&mut state, &[Command::TabBuild]);
+    let failed = state
+        .build
+        .state
+        .derivations
+        .iter()
+        .position(|d| d.name == "chatty-0.9")
+        .unwrap();
+    state.build.selected = failed;
+    press(&mut state, &[Command::Search]);
+    for c in "unit 250 of".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    key(&mut state, KeyCode::Enter);
+    let log: Vec<&String> = state.build.state.derivations[failed].log.iter().collect();
+    let bottom = log.len() - 1 - state.build.scroll_from_end;
+    assert!(
+        log[bottom].contains("compiling unit 250 of 400"),
+        "{}",
+        log[bottom]
+    );
+    assert!(screen(&state).contains("compiling unit 250 of 400"));
+
+    // A derivation that is not in the loaded graph says so.
+    press(&mut state, &[Command::ShowInGraph]);
+    assert_eq!(state.tab, nixbench::app::Tab::Graph);
+    assert!(state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("not in the loaded build-time graph"));
+
+    // One that is: greeter's own derivation.
+    let drv = "/nix/store/56gc4vsgia5b24afki9h8zkaklyn9z9l-greeter-1.0.0.drv";
+    let start =
+        format!(r#"@nix {{"action":"start","id":99,"type":105,"fields":["{drv}","",1,1]}}"#);
+    update(
+        &mut state,
+        Msg::BuildEvents(vec![(nixbench::build_log::parse_line(&start), 1.0)]),
+    );
+    state.build.selected = state
+        .build
+        .state
+        .derivations
+        .iter()
+        .position(|d| d.drv_path == drv)
+        .unwrap();
+    press(&mut state, &[Command::TabBuild, Command::ShowInGraph]);
+    let g = &state.graph;
+    assert!(g.build_time);
+    assert_eq!(
+        g.data.ready().unwrap().graph.node(g.current).name(),
+        "greeter-1.0.0.drv"
+    );
+}
