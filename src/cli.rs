@@ -55,6 +55,16 @@ pub enum Commands {
         #[arg(long, value_name = "FILE")]
         from_json: Option<PathBuf>,
     },
+    /// Build (or rebuild) the package index and its cache; progress on stderr.
+    Index {
+        /// Also evaluate with `nix-env -qaP --json --meta` for exact versions and meta.
+        #[arg(long)]
+        eval: bool,
+        /// Merge packages from this JSON (the output of `nix-env -qaP --json --meta`, or a
+        /// channel's packages.json).
+        #[arg(long, value_name = "FILE")]
+        from_json: Option<PathBuf>,
+    },
     /// Show the docs of a lib function, builtin or package attribute.
     Doc {
         name: String,
@@ -232,6 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             from_json,
         }) => search(&options, &dirs, &query.join(" "), json, limit, from_json),
         Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
+        Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
         Some(Commands::Why {
             package,
             from,
@@ -335,12 +346,22 @@ fn load_searchable(
     dirs: &Dirs,
     from_json: Option<PathBuf>,
 ) -> Result<Searchable, Failure> {
-    let workspace = Workspace::open(options, dirs);
-    let mut index = match crate::workspace::load_index(&workspace) {
-        Ok(index) => index,
+    let workspace = Workspace::open_for_index(options, dirs);
+    let loaded = crate::workspace::load_searchable(&workspace);
+    let mut index = match (loaded, &from_json) {
+        (Ok(searchable), None) => return Ok(searchable),
+        (Ok(searchable), Some(_)) => searchable.to_index(),
         // With --from-json, a missing nixpkgs tree is fine: the JSON has the packages.
-        Err(_) if from_json.is_some() => crate::nixpkgs::Index::default(),
-        Err(message) => return Err(Failure::usage(message)),
+        (Err(_), Some(_)) => crate::nixpkgs::Index::default(),
+        // An explicit --nixpkgs that points nowhere is a mistake to report.
+        (Err(message), None) if options.nixpkgs.is_some() => return Err(Failure::usage(message)),
+        // Otherwise builtins still answer; say what is missing.
+        (Err(message), None) => {
+            eprintln!("nixbench: {message}\nnixbench: searching builtins only");
+            let mut index = crate::nixpkgs::Index::default();
+            index.merge(crate::nixpkgs::builtins::embedded());
+            index
+        }
     };
     if let Some(file) = from_json {
         let root = workspace
@@ -365,13 +386,17 @@ fn search(
     limit: usize,
     from_json: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
+    let started = std::time::Instant::now();
     let searchable = load_searchable(options, dirs, from_json)?;
+    timing("index", started);
+    let started = std::time::Instant::now();
     let results = searchable
         .search(&Query::parse(query, Scope::All), limit, &|| false)
         .unwrap_or_default();
+    timing("search", started);
     let mut out = std::io::stdout().lock();
     if json {
-        let entries: Vec<&crate::nixpkgs::Entry> =
+        let entries: Vec<crate::nixpkgs::Entry> =
             results.hits.iter().map(|h| searchable.entry(*h)).collect();
         let _ = serde_json::to_writer_pretty(&mut out, &entries);
         let _ = writeln!(out);
@@ -392,28 +417,141 @@ fn search(
             );
         }
     }
-    Ok(if results.hits.is_empty() {
+    // The process ends here: freeing 150k entries one by one would cost more than the search.
+    let found = !results.hits.is_empty();
+    std::mem::forget(searchable);
+    Ok(if !found {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
+/// Draws a progress bar on stderr (only when stderr is a terminal; otherwise one line at the end).
+fn progress(label: &str, done: usize, total: usize) {
+    if !std::io::stderr().is_terminal() || total == 0 {
+        return;
+    }
+    let width = 30;
+    let filled = (done * width / total).min(width);
+    eprint!(
+        "\r{label} [{}{}] {done}/{total}",
+        "=".repeat(filled),
+        " ".repeat(width - filled)
+    );
+    let _ = std::io::stderr().flush();
+}
+
+fn index(
+    options: &OpenOptions,
+    dirs: &Dirs,
+    eval: bool,
+    from_json: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    use crate::nixpkgs::{cache, evaluated, EntryKind};
+    let started = std::time::Instant::now();
+    let workspace = Workspace::open(options, dirs);
+    let Some(root) = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(|s| s.path())
+        .map(PathBuf::from)
+    else {
+        return Err(Failure::usage(workspace.nixpkgs.explain_missing()));
+    };
+    eprintln!(
+        "indexing {} ({})",
+        root.display(),
+        workspace
+            .nixpkgs
+            .found
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
+    let mut index = crate::workspace::build_index(&workspace, &root, &|done, total| {
+        progress("parsing", done, total)
+    });
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    let static_time = started.elapsed();
+    if let Some(file) = &from_json {
+        let entries =
+            evaluated::import_file(file, Some(&root)).map_err(|e| Failure::usage(e.to_string()))?;
+        eprintln!("merged {} packages from {}", entries.len(), file.display());
+        index.merge(entries);
+    }
+    if eval {
+        let nix = workspace
+            .nix
+            .as_ref()
+            .map_err(|e| Failure::usage(e.clone()))?;
+        eprintln!(
+            "evaluating with nix-env -qaP --json --meta (this can take minutes on a full nixpkgs)…"
+        );
+        let program = nix.program.with_file_name("nix-env");
+        let args: Vec<std::ffi::OsString> = vec![
+            "-f".into(),
+            root.clone().into(),
+            "-qaP".into(),
+            "--json".into(),
+            "--meta".into(),
+        ];
+        let json = crate::nix::run_blocking(&program, &args, None).map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+        let entries = evaluated::import_reader(&json[..], Some(&root))
+            .map_err(|e| Failure::usage(format!("nix-env output: {e}")))?;
+        eprintln!("evaluated {} packages", entries.len());
+        index.merge(entries);
+    }
+    index.sort();
+    let identity = cache::identity(&root);
+    let path = crate::workspace::index_cache_path(&workspace, &root);
+    // The cache holds what every later command starts from: the static index, refined by
+    // evaluation when asked for.
+    std::fs::create_dir_all(&workspace.cache_dir)
+        .map_err(|e| Failure::usage(format!("{}: {e}", workspace.cache_dir.display())))?;
+    cache::save(&path, &index).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{} packages, {} lib functions, {} builtins in {:.2}s (static parse {:.2}s)",
+        index.count(EntryKind::Package),
+        index.count(EntryKind::Function),
+        index.count(EntryKind::Builtin),
+        started.elapsed().as_secs_f64(),
+        static_time.as_secs_f64()
+    );
+    if !index.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} files could not be read completely (the rest was indexed):",
+            index.problems.len()
+        );
+        for problem in index.problems.iter().take(10) {
+            let _ = writeln!(out, "  {problem}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "cache: {} (identity: {})",
+        path.display(),
+        identity.how
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn doc(options: &OpenOptions, dirs: &Dirs, name: &str, json: bool) -> Result<ExitCode, Failure> {
     let searchable = load_searchable(options, dirs, None)?;
-    let wanted = if name.starts_with("lib.")
-        || name.starts_with("builtins.")
-        || searchable.index.get(name).is_some()
-    {
-        name.to_string()
-    } else {
-        format!("lib.{name}")
-    };
-    let Some(entry) = searchable
-        .index
-        .get(&wanted)
-        .or_else(|| searchable.index.get(name))
-    else {
+    // `concatStringsSep` means `lib.concatStringsSep` unless it is an attribute of its own.
+    let entry = searchable
+        .get(name)
+        .or_else(|| searchable.get(&format!("lib.{name}")));
+    let Some(entry) = entry else {
         let near = searchable.nearest(name, 5);
         return Err(Failure::not_found(format!(
             "no `{name}` in the index. Nearest: {}",
@@ -422,7 +560,7 @@ fn doc(options: &OpenOptions, dirs: &Dirs, name: &str, json: bool) -> Result<Exi
     };
     let mut out = std::io::stdout().lock();
     if json {
-        let _ = serde_json::to_writer_pretty(&mut out, entry);
+        let _ = serde_json::to_writer_pretty(&mut out, &entry);
         let _ = writeln!(out);
         return Ok(ExitCode::SUCCESS);
     }

@@ -34,13 +34,30 @@ pub struct Workspace {
     pub nix: Result<NixInfo, String>,
     /// The materialized demo directory, when in demo mode.
     pub demo_dir: Option<PathBuf>,
+    /// Where indexes are cached.
+    pub cache_dir: PathBuf,
 }
 
 impl Workspace {
     /// Finds the project, Nix and nixpkgs; falls back to the demo when there is no project or no Nix.
     /// Blocking, but quick (one `nix --version`).
     pub fn open(options: &OpenOptions, dirs: &Dirs) -> Self {
-        let nix = crate::nix::detect().map_err(|e| e.to_string());
+        Self::open_with(options, dirs, true)
+    }
+
+    /// Like [`Workspace::open`], for commands that only read nixpkgs (`search`, `doc`): skips asking
+    /// Nix for its version, which costs a process start, and so never falls back to the demo just
+    /// because Nix is missing.
+    pub fn open_for_index(options: &OpenOptions, dirs: &Dirs) -> Self {
+        Self::open_with(options, dirs, false)
+    }
+
+    fn open_with(options: &OpenOptions, dirs: &Dirs, detect_nix: bool) -> Self {
+        let nix = if detect_nix {
+            crate::nix::detect().map_err(|e| e.to_string())
+        } else {
+            Err("not checked".to_string())
+        };
         let project = project::find_project(&options.directory);
         let reason = if options.demo {
             Some("--demo".to_string())
@@ -49,7 +66,7 @@ impl Workspace {
                 "no flake.nix, default.nix or shell.nix in {} or its parents",
                 options.directory.display()
             ))
-        } else if nix.is_err() {
+        } else if detect_nix && nix.is_err() {
             Some("nix is not installed".to_string())
         } else {
             None
@@ -69,6 +86,7 @@ impl Workspace {
                     nixpkgs,
                     nix,
                     demo_dir: None,
+                    cache_dir: dirs.cache.clone(),
                 }
             }
             Some(reason) => Self::demo(reason, options, dirs, nix),
@@ -110,6 +128,7 @@ impl Workspace {
             nixpkgs,
             nix,
             demo_dir,
+            cache_dir: dirs.cache.clone(),
         }
     }
 
@@ -122,24 +141,74 @@ impl Workspace {
     }
 }
 
-/// Builds the package/function index for a nixpkgs source: static parse of the tree, then the
-/// recorded evaluation for the demo, then the embedded builtins.
-pub fn load_index(workspace: &Workspace) -> Result<Index, String> {
-    let source = workspace.nixpkgs.found.as_ref();
-    let Some(path) = source.and_then(NixpkgsSource::path) else {
-        return Err(workspace.nixpkgs.explain_missing());
-    };
-    let mut index = crate::nixpkgs::static_index::index_tree(path);
-    if let (Some(NixpkgsSource::Demo { .. }), Some(demo)) = (source, &workspace.demo_dir) {
+/// Where the index for this workspace is cached. The key covers the tree's identity, the recorded
+/// demo packages, and this nixbench's version (its indexer and embedded docs). The installed Nix's
+/// builtins are not part of the key, so commands that never start Nix (`search`, `doc`) find the
+/// cache too; `nixbench index` rebuilds it with them.
+pub fn index_cache_path(workspace: &Workspace, root: &Path) -> PathBuf {
+    let mut key = crate::nixpkgs::cache::identity(root).key;
+    if workspace.demo_dir.is_some()
+        && matches!(workspace.nixpkgs.found, Some(NixpkgsSource::Demo { .. }))
+    {
+        key.push_str("|demo-recorded");
+    }
+    key.push_str(concat!("|nixbench-", env!("CARGO_PKG_VERSION")));
+    crate::nixpkgs::cache::path_for_key(&workspace.cache_dir, &key)
+}
+
+/// Builds the package/function index for a nixpkgs source: static parse of the tree, the recorded
+/// evaluation for the demo, and builtins (the installed Nix's, with the embedded docs filling in).
+pub fn build_index(
+    workspace: &Workspace,
+    root: &Path,
+    report: &(dyn Fn(usize, usize) + Sync),
+) -> Index {
+    let mut index = crate::nixpkgs::static_index::index_tree_reporting(root, report);
+    if let (Some(NixpkgsSource::Demo { .. }), Some(demo)) =
+        (&workspace.nixpkgs.found, &workspace.demo_dir)
+    {
         // The demo ships what `nix-env -qaP --json --meta` said about its packages.
         let recorded = demo.join(crate::demo::PACKAGES);
         if let Ok(entries) = crate::nixpkgs::evaluated::import_file(&recorded, None) {
             index.merge(entries);
         }
     }
-    index.merge(crate::nixpkgs::builtins::embedded());
+    if let Ok(nix) = &workspace.nix {
+        index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
+            nix,
+            &workspace.cache_dir,
+        ));
+    }
+    index.merge(crate::nixpkgs::builtins::embedded_without_overriding(
+        &index,
+    ));
     index.sort();
-    Ok(index)
+    index
+}
+
+/// The searchable index for the workspace's nixpkgs: opened from the cache when it is current
+/// (entries stay encoded until shown), else built and cached.
+pub fn load_searchable(
+    workspace: &Workspace,
+) -> Result<crate::nixpkgs::search::Searchable, String> {
+    use crate::nixpkgs::{cache, search::Searchable};
+    let Some(root) = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(NixpkgsSource::path)
+    else {
+        return Err(workspace.nixpkgs.explain_missing());
+    };
+    let path = index_cache_path(workspace, root);
+    if let Some(searchable) = cache::open(&path) {
+        return Ok(searchable);
+    }
+    let index = build_index(workspace, root, &|_, _| {});
+    if std::fs::create_dir_all(&workspace.cache_dir).is_ok() {
+        let _ = cache::save(&path, &index);
+    }
+    Ok(Searchable::new(std::sync::Arc::new(index)))
 }
 
 /// A graph for the Graph tab, with a description of where it came from. Runtime: the demo's

@@ -26,7 +26,6 @@ use super::state::{AppState, GraphData, StatusInfo};
 use super::update::{update, Effect, Msg};
 use crate::build_log::source::{stream, Feed, Source};
 use crate::build_log::{parse_line, LineSplitter};
-use crate::nixpkgs::search::Searchable;
 use crate::views::theme::Theme;
 use crate::workspace::{self, Workspace};
 
@@ -138,8 +137,7 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_source:
     let ws = workspace.clone();
     let sender = tx.clone();
     tokio::task::spawn_blocking(move || {
-        let result =
-            workspace::load_index(&ws).map(|index| Arc::new(Searchable::new(Arc::new(index))));
+        let result = workspace::load_searchable(&ws).map(Arc::new);
         let _ = sender.send(Msg::IndexLoaded(result));
     });
     for build_time in [false, true] {

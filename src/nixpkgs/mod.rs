@@ -2,6 +2,7 @@
 //! No terminal code here: the CLI (`nixbench search`, `nixbench doc`) and the Packages tab share it.
 
 pub mod builtins;
+pub mod cache;
 pub mod docs;
 pub mod evaluated;
 pub mod search;
@@ -105,29 +106,48 @@ impl Index {
     /// Adds entries, replacing any with the same name (later sources refine earlier ones, field by
     /// field: an evaluated version beats a static one, a static doc comment is kept).
     pub fn merge(&mut self, incoming: Vec<Entry>) {
-        let mut by_name: std::collections::HashMap<String, usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.name.clone(), i))
-            .collect();
+        // Sort once, then binary-search: merging a few builtins into 150k packages must not hash
+        // every name.
+        self.sort();
+        let mut appended = Vec::new();
         for entry in incoming {
-            match by_name.get(&entry.name) {
-                Some(&i) => refine(&mut self.entries[i], entry),
-                None => {
-                    by_name.insert(entry.name.clone(), self.entries.len());
-                    self.entries.push(entry);
-                }
+            let found = self
+                .entries
+                .binary_search_by(|e| e.name.as_str().cmp(&entry.name))
+                .ok();
+            match found {
+                Some(i) => refine(&mut self.entries[i], entry),
+                None => match appended.iter().position(|e: &Entry| e.name == entry.name) {
+                    Some(j) => refine(&mut appended[j], entry),
+                    None => appended.push(entry),
+                },
             }
+        }
+        if !appended.is_empty() {
+            self.entries.extend(appended);
+            self.sort();
         }
     }
 
+    /// Sorts by name (a no-op when already sorted, which is checked in one pass).
     pub fn sort(&mut self) {
-        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+        if !self.entries.is_sorted_by(|a, b| a.name <= b.name) {
+            self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        if self.entries.is_sorted_by(|a, b| a.name <= b.name) {
+            self.entries
+                .binary_search_by(|e| e.name.as_str().cmp(name))
+                .ok()
+        } else {
+            self.entries.iter().position(|e| e.name == name)
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.name == name)
+        self.position(name).map(|i| &self.entries[i])
     }
 }
 

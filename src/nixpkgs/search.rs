@@ -84,20 +84,52 @@ impl Query {
     }
 }
 
-/// Lower-cased search keys of one entry, computed once when the index loads.
-struct Keys {
-    name: Box<str>,
-    short_start: u32,
-    pname: Option<Box<str>>,
-    main_program: Option<Box<str>>,
-    description: Option<Box<str>>,
-    kind: EntryKind,
+/// A span of the key arena.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Lower-cased search keys of one entry, as spans of one shared string: one allocation for the whole
+/// index instead of several per entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keys {
+    pub name: Span,
+    pub short_start: u32,
+    pub pname: Option<Span>,
+    pub main_program: Option<Span>,
+    pub description: Option<Span>,
+    pub kind: EntryKind,
+}
+
+/// The lower-cased text of one entry's keys, borrowed from the arena.
+struct KeyText<'a> {
+    name: &'a str,
+    short: &'a str,
+    pname: Option<&'a str>,
+    main_program: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+/// Where the entries behind the keys live.
+enum Store {
+    /// Decoded, in memory.
+    Memory(Arc<Index>),
+    /// Encoded in a cache file, decoded one entry at a time when shown: a search over 150k entries
+    /// touches only the few it displays.
+    Cache {
+        bytes: Arc<Vec<u8>>,
+        offsets: Vec<u32>,
+        problems: Vec<String>,
+    },
 }
 
 /// An index prepared for searching.
 pub struct Searchable {
-    pub index: Arc<Index>,
+    store: Store,
     keys: Vec<Keys>,
+    arena: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -125,12 +157,104 @@ const DESCRIPTION: u32 = 1_000;
 
 impl Searchable {
     pub fn new(index: Arc<Index>) -> Self {
-        let keys = index.entries.iter().map(keys_of).collect();
-        Self { index, keys }
+        let (keys, arena) = build_keys(&index.entries);
+        Self {
+            store: Store::Memory(index),
+            keys,
+            arena,
+        }
     }
 
-    pub fn entry(&self, hit: Hit) -> &Entry {
-        &self.index.entries[hit.entry as usize]
+    /// A searchable index over a cache file's bytes (see `cache::open`).
+    pub(crate) fn from_parts(
+        bytes: Arc<Vec<u8>>,
+        offsets: Vec<u32>,
+        problems: Vec<String>,
+        keys: Vec<Keys>,
+        arena: String,
+    ) -> Self {
+        Self {
+            store: Store::Cache {
+                bytes,
+                offsets,
+                problems,
+            },
+            keys,
+            arena,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn count(&self, kind: EntryKind) -> usize {
+        self.keys.iter().filter(|k| k.kind == kind).count()
+    }
+
+    /// The entry at a position; entries from a cache are decoded here.
+    pub fn entry_at(&self, position: usize) -> Entry {
+        match &self.store {
+            Store::Memory(index) => index.entries[position].clone(),
+            Store::Cache { bytes, offsets, .. } => {
+                super::cache::decode_entry_at(bytes, offsets[position]).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Files that could not be parsed when the index was built.
+    pub fn problems(&self) -> Vec<String> {
+        match &self.store {
+            Store::Memory(index) => index.problems.clone(),
+            Store::Cache { problems, .. } => problems.clone(),
+        }
+    }
+
+    /// The entry with exactly this attribute name. Entries are sorted by name, so this is a binary
+    /// search that decodes only the names it compares.
+    pub fn get(&self, name: &str) -> Option<Entry> {
+        match &self.store {
+            Store::Memory(index) => index.get(name).cloned(),
+            Store::Cache { bytes, offsets, .. } => {
+                let position = offsets
+                    .binary_search_by(|&offset| {
+                        super::cache::decode_name_at(bytes, offset)
+                            .unwrap_or_default()
+                            .as_str()
+                            .cmp(name)
+                    })
+                    .ok()?;
+                super::cache::decode_entry_at(bytes, offsets[position])
+            }
+        }
+    }
+
+    /// Every entry, decoded (for merging more entries into a cached index).
+    pub fn to_index(&self) -> Index {
+        Index {
+            entries: (0..self.len()).map(|i| self.entry_at(i)).collect(),
+            problems: self.problems(),
+        }
+    }
+
+    fn text(&self, keys: &Keys) -> KeyText<'_> {
+        let get = |span: Span| &self.arena[span.start as usize..span.end as usize];
+        let name = get(keys.name);
+        KeyText {
+            name,
+            short: &name[keys.short_start as usize..],
+            pname: keys.pname.map(get),
+            main_program: keys.main_program.map(get),
+            description: keys.description.map(get),
+        }
+    }
+
+    pub fn entry(&self, hit: Hit) -> Entry {
+        self.entry_at(hit.entry as usize)
     }
 
     /// Finds the `limit` best entries. `cancelled` is polled now and then; when it returns true the
@@ -161,7 +285,7 @@ impl Searchable {
             let mut total = 0u32;
             let mut all = true;
             for word in &query.words {
-                match score_word(keys, word, &mut matcher, &mut buf) {
+                match score_word(&self.text(keys), word, &mut matcher, &mut buf) {
                     Some(score) => total += score,
                     None => {
                         all = false;
@@ -171,7 +295,7 @@ impl Searchable {
             }
             if all {
                 // Shorter names first among equals: `hello` before `hello-wayland`.
-                let length_bonus = 200u32.saturating_sub(keys.name.len() as u32);
+                let length_bonus = 200u32.saturating_sub(keys.name.end - keys.name.start);
                 hits.push(Hit {
                     entry: i as u32,
                     score: total * 4 + length_bonus,
@@ -181,9 +305,9 @@ impl Searchable {
         let matched = hits.len();
         let by_rank = |a: &Hit, b: &Hit| {
             b.score.cmp(&a.score).then_with(|| {
-                self.keys[a.entry as usize]
+                self.text(&self.keys[a.entry as usize])
                     .name
-                    .cmp(&self.keys[b.entry as usize].name)
+                    .cmp(self.text(&self.keys[b.entry as usize]).name)
             })
         };
         if hits.len() > limit && limit > 0 {
@@ -213,37 +337,68 @@ impl Searchable {
     }
 }
 
-fn keys_of(entry: &Entry) -> Keys {
-    let name = entry.name.to_lowercase();
-    let short_start = (name.len() - super::last_segment(&name).len()) as u32;
+/// Appends `text` lower-cased to the arena and returns its span.
+fn push_lower(arena: &mut String, text: &str) -> Span {
+    let start = arena.len() as u32;
+    if text.is_ascii() {
+        arena.extend(text.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        arena.push_str(&text.to_lowercase());
+    }
+    Span {
+        start,
+        end: arena.len() as u32,
+    }
+}
+
+/// Search keys for entries, in one arena.
+pub fn build_keys(entries: &[Entry]) -> (Vec<Keys>, String) {
+    let mut arena = String::with_capacity(entries.len() * 96);
+    let keys = entries.iter().map(|e| keys_of(e, &mut arena)).collect();
+    (keys, arena)
+}
+
+fn keys_of(entry: &Entry, arena: &mut String) -> Keys {
+    let name = push_lower(arena, &entry.name);
+    let lowered = &arena[name.start as usize..name.end as usize];
+    let short_start = (lowered.len() - super::last_segment(lowered).len()) as u32;
     Keys {
+        name,
         short_start,
-        name: name.into_boxed_str(),
-        pname: entry
-            .pname
-            .as_ref()
-            .map(|p| p.to_lowercase().into_boxed_str()),
-        main_program: entry
-            .main_program
-            .as_ref()
-            .map(|p| p.to_lowercase().into_boxed_str()),
-        description: entry
-            .description
-            .as_ref()
-            .map(|d| d.to_lowercase().into_boxed_str()),
+        pname: entry.pname.as_deref().map(|p| push_lower(arena, p)),
+        main_program: entry.main_program.as_deref().map(|p| push_lower(arena, p)),
+        description: entry.description.as_deref().map(|d| push_lower(arena, d)),
         kind: entry.kind(),
     }
 }
 
-fn score_word(keys: &Keys, word: &str, matcher: &mut Matcher, buf: &mut Vec<char>) -> Option<u32> {
-    let short = &keys.name[keys.short_start as usize..];
-    if short == word || &*keys.name == word {
+/// True when the bytes of `needle` occur in `haystack` in order: a cheap test that rejects most
+/// entries before the fuzzy matcher runs.
+fn is_subsequence(needle: &[u8], haystack: &[u8]) -> bool {
+    let mut rest = haystack;
+    for &b in needle {
+        match rest.iter().position(|&h| h == b) {
+            Some(i) => rest = &rest[i + 1..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn score_word(
+    keys: &KeyText,
+    word: &str,
+    matcher: &mut Matcher,
+    buf: &mut Vec<char>,
+) -> Option<u32> {
+    let short = keys.short;
+    if short == word || keys.name == word {
         return Some(EXACT_ATTR);
     }
-    if keys.pname.as_deref() == Some(word) {
+    if keys.pname == Some(word) {
         return Some(EXACT_PNAME);
     }
-    if keys.main_program.as_deref() == Some(word) {
+    if keys.main_program == Some(word) {
         return Some(EXACT_PROGRAM);
     }
     if short.starts_with(word) {
@@ -252,16 +407,16 @@ fn score_word(keys: &Keys, word: &str, matcher: &mut Matcher, buf: &mut Vec<char
     if keys.name.starts_with(word) || keys.name.split('.').any(|part| part.starts_with(word)) {
         return Some(PATH_PREFIX);
     }
-    if keys.pname.as_deref().is_some_and(|p| p.starts_with(word)) {
+    if keys.pname.is_some_and(|p| p.starts_with(word)) {
         return Some(PNAME_PREFIX);
     }
-    if word.len() >= 2 {
+    if word.len() >= 2 && is_subsequence(word.as_bytes(), keys.name.as_bytes()) {
         // Keep the needle's ASCII form: nucleo never matches a Unicode needle in an ASCII haystack.
         let needle = Utf32Str::new(word, buf);
         let mut hay_buf = Vec::new();
         let fuzzy = matcher
             .fuzzy_match(Utf32Str::new(short, &mut hay_buf), needle)
-            .or_else(|| matcher.fuzzy_match(Utf32Str::new(&keys.name, &mut hay_buf), needle));
+            .or_else(|| matcher.fuzzy_match(Utf32Str::new(keys.name, &mut hay_buf), needle));
         if let Some(score) = fuzzy {
             // Demand a reasonable density: nucleo scores ~16 per matched character.
             if u32::from(score) >= 12 * word.chars().count() as u32 {
@@ -269,7 +424,7 @@ fn score_word(keys: &Keys, word: &str, matcher: &mut Matcher, buf: &mut Vec<char
             }
         }
     }
-    if let Some(description) = keys.description.as_deref() {
+    if let Some(description) = keys.description {
         if word.len() >= 3 && contains_word_prefix(description, word) {
             return Some(DESCRIPTION);
         }

@@ -202,6 +202,11 @@ pub fn leading_comment(node: &SyntaxNode) -> Option<String> {
 
 /// Indexes a nixpkgs tree (or a tree holding only lib/). Files are parsed on all cores.
 pub fn index_tree(root: &Path) -> Index {
+    index_tree_reporting(root, &|_, _| {})
+}
+
+/// Like [`index_tree`], calling `report(done, total)` now and then from the worker threads.
+pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync)) -> Index {
     let mut index = Index::default();
     if root.join("lib/default.nix").is_file() {
         let (entries, problems) = index_lib(root);
@@ -209,7 +214,7 @@ pub fn index_tree(root: &Path) -> Index {
         index.problems.extend(problems);
     }
     let jobs = package_jobs(root, &mut index.problems);
-    let (entries, problems) = parse_packages_parallel(root, jobs);
+    let (entries, problems) = parse_packages_parallel(root, jobs, report);
     index.entries.extend(entries);
     index.problems.extend(problems);
     index.sort();
@@ -436,7 +441,14 @@ fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
     lines
 }
 
-fn parse_packages_parallel(root: &Path, jobs: Vec<PackageJob>) -> (Vec<Entry>, Vec<String>) {
+fn parse_packages_parallel(
+    root: &Path,
+    jobs: Vec<PackageJob>,
+    report: &(dyn Fn(usize, usize) + Sync),
+) -> (Vec<Entry>, Vec<String>) {
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = &done;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -449,9 +461,14 @@ fn parse_packages_parallel(root: &Path, jobs: Vec<PackageJob>) -> (Vec<Entry>, V
                 scope.spawn(move || {
                     let mut entries = Vec::with_capacity(slice.len());
                     let mut problems = Vec::new();
-                    for job in slice {
+                    for (i, job) in slice.iter().enumerate() {
                         if let Some(source) = read_source(root, &job.path, &mut problems) {
                             entries.push(package_entry(root, job, &source));
+                        }
+                        if i % 1024 == 1023 {
+                            let so_far =
+                                done.fetch_add(1024, std::sync::atomic::Ordering::Relaxed) + 1024;
+                            report(so_far.min(total), total);
                         }
                     }
                     (entries, problems)

@@ -54,7 +54,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     let title = format!(
         " {} of {} {}",
         p.results.matched,
-        searchable.index.entries.len(),
+        searchable.len(),
         if p.searching { "… " } else { "" }
     );
     let rows = areas.list_rows();
@@ -94,7 +94,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     let detail_block = block(" Details ", p.detail_focus, theme);
     match p.results.hits.get(p.selected) {
         Some(hit) => {
-            let lines = detail_lines(searchable.entry(*hit), theme);
+            let lines = detail_lines(&searchable.entry(*hit), theme);
             frame.render_widget(
                 Paragraph::new(lines)
                     .block(detail_block)

@@ -94,7 +94,7 @@ fn rand_suffix() -> u128 {
 fn demo_tabs_help_and_quit_restore_the_terminal() {
     let Some(t) = Tmux::start("") else { return };
     t.wait_for("DEMO");
-    t.wait_for("133 of 133");
+    t.wait_for("pkg     broken-app");
     assert!(t.alternate_screen());
     t.keys(&["/", "r", "g"]);
     let screen = t.wait_for("program      rg");

@@ -1,0 +1,480 @@
+//! The on-disk index cache, keyed by the identity of the nixpkgs tree: its store path (immutable), its
+//! git revision plus the git index's mtime, or a fingerprint of every file's size and mtime. The format
+//! is a small hand-written binary encoding: fast to read, and independent of the JSON shape.
+
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::search::{build_keys, Keys, Searchable, Span};
+use super::{Entry, EntryKind, Index};
+
+/// Bumped whenever the encoding or the indexer's output changes.
+const FORMAT: u32 = 4;
+const MAGIC: &[u8; 8] = b"NBINDEX\0";
+
+/// A stable name for what a nixpkgs tree contains, and how it was determined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub key: String,
+    pub how: &'static str,
+}
+
+/// Works out the identity of a tree without reading its files' contents.
+pub fn identity(root: &Path) -> Identity {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let text = root.display().to_string();
+    if text.starts_with("/nix/store/") {
+        return Identity {
+            key: format!("store:{text}"),
+            how: "store path",
+        };
+    }
+    if let Some(rev) = git_revision(&root) {
+        let index_mtime = mtime_nanos(&root.join(".git/index"));
+        return Identity {
+            key: format!("git:{text}:{rev}:{index_mtime}"),
+            how: "git revision",
+        };
+    }
+    Identity {
+        key: format!("tree:{text}:{:016x}", tree_fingerprint(&root)),
+        how: "file sizes and times",
+    }
+}
+
+fn mtime_nanos(path: &Path) -> u128 {
+    path.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// HEAD's commit, read from the .git directory (no git process).
+fn git_revision(root: &Path) -> Option<String> {
+    let git = root.join(".git");
+    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = head.trim();
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return Some(head.to_string());
+    };
+    if let Ok(rev) = std::fs::read_to_string(git.join(reference)) {
+        return Some(rev.trim().to_string());
+    }
+    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+    packed
+        .lines()
+        .find(|line| line.ends_with(reference))
+        .and_then(|line| line.split_whitespace().next())
+        .map(str::to_string)
+}
+
+/// Hash of every `.nix` file's path, size and mtime under lib/ and pkgs/.
+fn tree_fingerprint(root: &Path) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut stack = vec![root.join("lib"), root.join("pkgs")];
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if entry.file_name().to_string_lossy().ends_with(".nix") {
+                if let Ok(meta) = entry.metadata() {
+                    files.push((entry.path(), meta.len(), mtime_nanos(&entry.path())));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where the cache for an identity (plus anything else the index depends on) lives.
+pub fn path_for(cache_dir: &Path, identity: &Identity) -> PathBuf {
+    path_for_key(cache_dir, &identity.key)
+}
+
+pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
+    let digest = Sha256::digest(key.as_bytes());
+    let name: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    cache_dir.join(format!("index-{name}.bin"))
+}
+
+/// Opens a cache as a searchable index without decoding its entries.
+pub fn open(path: &Path) -> Option<Searchable> {
+    let bytes = std::fs::read(path).ok()?;
+    open_bytes(bytes)
+}
+
+pub fn load(path: &Path) -> Option<Index> {
+    open(path).map(|searchable| searchable.to_index())
+}
+
+/// Writes atomically, so a crash never leaves half a cache.
+pub fn save(path: &Path, index: &Index) -> std::io::Result<()> {
+    crate::config::write_atomic(path, &encode(index))
+}
+
+fn put_u32(out: &mut Vec<u8>, value: u32) {
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    put_u32(out, text.len() as u32);
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn put_span(out: &mut Vec<u8>, span: Option<Span>) {
+    let span = span.unwrap_or(Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    });
+    put_u32(out, span.start);
+    put_u32(out, span.end);
+}
+
+/// Layout: magic, format, entry count, where the problems and the keys start, one offset per entry,
+/// the entry records, the problems, then the search keys (an arena of lower-cased text and spans).
+pub fn encode(index: &Index) -> Vec<u8> {
+    let count = index.entries.len();
+    let mut out = Vec::with_capacity(count * 200);
+    out.extend_from_slice(MAGIC);
+    put_u32(&mut out, FORMAT);
+    put_u32(&mut out, count as u32);
+    let sections_at = out.len();
+    put_u32(&mut out, 0);
+    put_u32(&mut out, 0);
+    let offsets_at = out.len();
+    out.resize(offsets_at + count * 4, 0);
+    for (i, e) in index.entries.iter().enumerate() {
+        let offset = (out.len() as u32).to_le_bytes();
+        out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
+        encode_entry(&mut out, e);
+    }
+    let problems_at = out.len() as u32;
+    put_u32(&mut out, index.problems.len() as u32);
+    for problem in &index.problems {
+        put_str(&mut out, problem);
+    }
+    let keys_at = out.len() as u32;
+    let (keys, arena) = build_keys(&index.entries);
+    put_str(&mut out, &arena);
+    for k in &keys {
+        put_span(&mut out, Some(k.name));
+        put_u32(&mut out, k.short_start);
+        put_span(&mut out, k.pname);
+        put_span(&mut out, k.main_program);
+        put_span(&mut out, k.description);
+        out.push(kind_code(Some(k.kind)));
+    }
+    out[sections_at..sections_at + 4].copy_from_slice(&problems_at.to_le_bytes());
+    out[sections_at + 4..sections_at + 8].copy_from_slice(&keys_at.to_le_bytes());
+    out
+}
+
+fn kind_code(kind: Option<EntryKind>) -> u8 {
+    match kind {
+        None => 0,
+        Some(EntryKind::Package) => 1,
+        Some(EntryKind::Function) => 2,
+        Some(EntryKind::Builtin) => 3,
+    }
+}
+
+fn kind_of(code: u8) -> Option<EntryKind> {
+    match code {
+        1 => Some(EntryKind::Package),
+        2 => Some(EntryKind::Function),
+        3 => Some(EntryKind::Builtin),
+        _ => None,
+    }
+}
+
+fn encode_entry(out: &mut Vec<u8>, e: &Entry) {
+    put_str(out, &e.name);
+    out.push(kind_code(e.kind));
+    let optionals = [
+        &e.pname,
+        &e.version,
+        &e.description,
+        &e.long_description,
+        &e.homepage,
+        &e.license,
+        &e.main_program,
+        &e.file,
+        &e.type_sig,
+        &e.doc,
+        &e.canonical,
+    ];
+    let mut mask = 0u16;
+    for (bit, field) in optionals.iter().enumerate() {
+        if field.is_some() {
+            mask |= 1 << bit;
+        }
+    }
+    if e.line.is_some() {
+        mask |= 1 << 11;
+    }
+    if e.arity.is_some() {
+        mask |= 1 << 12;
+    }
+    out.extend_from_slice(&mask.to_le_bytes());
+    for field in optionals.iter().copied().flatten() {
+        put_str(out, field);
+    }
+    if let Some(line) = e.line {
+        put_u32(out, line);
+    }
+    if let Some(arity) = e.arity {
+        put_u32(out, arity);
+    }
+    for list in [&e.platforms, &e.examples] {
+        put_u32(out, list.len() as u32);
+        for item in list {
+            put_str(out, item);
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let slice = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(slice)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn str(&mut self) -> Option<&'a str> {
+        let len = self.u32()? as usize;
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+}
+
+fn decode_entry(r: &mut Reader) -> Option<Entry> {
+    let name = r.string()?;
+    let kind = kind_of(r.u8()?);
+    let mask = r.u16()?;
+    let mut field = |bit: u16| -> Option<Option<String>> {
+        if mask & (1 << bit) != 0 {
+            r.string().map(Some)
+        } else {
+            Some(None)
+        }
+    };
+    let mut e = Entry {
+        name,
+        kind,
+        pname: field(0)?,
+        version: field(1)?,
+        description: field(2)?,
+        long_description: field(3)?,
+        homepage: field(4)?,
+        license: field(5)?,
+        main_program: field(6)?,
+        file: field(7)?,
+        type_sig: field(8)?,
+        doc: field(9)?,
+        canonical: field(10)?,
+        ..Entry::default()
+    };
+    if mask & (1 << 11) != 0 {
+        e.line = Some(r.u32()?);
+    }
+    if mask & (1 << 12) != 0 {
+        e.arity = Some(r.u32()?);
+    }
+    for list in [&mut e.platforms, &mut e.examples] {
+        let n = r.u32()? as usize;
+        for _ in 0..n {
+            list.push(r.string()?);
+        }
+    }
+    Some(e)
+}
+
+pub(crate) fn decode_entry_at(bytes: &[u8], offset: u32) -> Option<Entry> {
+    decode_entry(&mut Reader {
+        bytes,
+        at: offset as usize,
+    })
+}
+
+pub(crate) fn decode_name_at(bytes: &[u8], offset: u32) -> Option<String> {
+    Reader {
+        bytes,
+        at: offset as usize,
+    }
+    .string()
+}
+
+/// Reads the header, offsets and keys; entries stay encoded. Anything unexpected (an old format, a
+/// truncated file) is a miss, not an error.
+pub fn open_bytes(bytes: Vec<u8>) -> Option<Searchable> {
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
+    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
+        return None;
+    }
+    let count = r.u32()? as usize;
+    let problems_at = r.u32()? as usize;
+    let keys_at = r.u32()? as usize;
+    let offsets_bytes = r.take(count.checked_mul(4)?)?;
+    let offsets: Vec<u32> = offsets_bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if offsets.iter().any(|&o| o as usize >= problems_at) {
+        return None;
+    }
+    r.at = problems_at;
+    let problem_count = r.u32()? as usize;
+    let mut problems = Vec::new();
+    for _ in 0..problem_count {
+        problems.push(r.string()?);
+    }
+    r.at = keys_at;
+    let arena = r.string()?;
+    // Fixed-size key records: nine u32 fields and a kind byte.
+    const RECORD: usize = 9 * 4 + 1;
+    let records = r.take(count.checked_mul(RECORD)?)?;
+    let mut keys = Vec::with_capacity(count);
+    let valid = |span: Span| {
+        span.start <= span.end
+            && (span.end as usize) <= arena.len()
+            && arena.is_char_boundary(span.start as usize)
+            && arena.is_char_boundary(span.end as usize)
+    };
+    for record in records.chunks_exact(RECORD) {
+        let field = |i: usize| {
+            u32::from_le_bytes([
+                record[i * 4],
+                record[i * 4 + 1],
+                record[i * 4 + 2],
+                record[i * 4 + 3],
+            ])
+        };
+        let span = |i: usize| {
+            let (start, end) = (field(i), field(i + 1));
+            (start != u32::MAX).then_some(Span { start, end })
+        };
+        let key = Keys {
+            name: span(0)?,
+            short_start: field(2),
+            pname: span(3),
+            main_program: span(5),
+            description: span(7),
+            kind: kind_of(record[36]).unwrap_or(EntryKind::Package),
+        };
+        let spans = [Some(key.name), key.pname, key.main_program, key.description];
+        if !spans.into_iter().flatten().all(valid)
+            || key.short_start > key.name.end - key.name.start
+        {
+            return None;
+        }
+        keys.push(key);
+    }
+    Some(Searchable::from_parts(
+        std::sync::Arc::new(bytes),
+        offsets,
+        problems,
+        keys,
+        arena,
+    ))
+}
+
+/// Decodes a whole cache into an index.
+pub fn decode(bytes: &[u8]) -> Option<Index> {
+    open_bytes(bytes.to_vec()).map(|searchable| searchable.to_index())
+}
+
+/// Loads the index for a tree from the cache, or builds it with `build` and stores it. Returns the
+/// index and whether it came from the cache.
+pub fn load_or_build(
+    cache_dir: &Path,
+    root: &Path,
+    build: impl FnOnce() -> Index,
+) -> (Index, bool) {
+    let identity = identity(root);
+    let path = path_for(cache_dir, &identity);
+    if let Some(index) = load(&path) {
+        return (index, true);
+    }
+    let index = build();
+    if std::fs::create_dir_all(cache_dir).is_ok() {
+        let _ = save(&path, &index);
+    }
+    (index, false)
+}
+
+/// Writes a short description of the cache to `out` (for `nixbench index`).
+pub fn describe(out: &mut impl Write, cache_dir: &Path, root: &Path) -> std::io::Result<()> {
+    let identity = identity(root);
+    writeln!(out, "identity: {} ({})", identity.key, identity.how)?;
+    writeln!(out, "cache: {}", path_for(cache_dir, &identity).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_field() {
+        let mut index = crate::nixpkgs::static_index::index_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nixpkgs-mini"),
+        );
+        index.merge(crate::nixpkgs::builtins::embedded());
+        index.problems.push("x.nix:1:1: broken".into());
+        let bytes = encode(&index);
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.entries, index.entries);
+        assert_eq!(back.problems, index.problems);
+        // Truncation and foreign data are misses.
+        assert!(decode(&bytes[..bytes.len() / 2]).is_none());
+        assert!(decode(b"not a cache").is_none());
+    }
+
+    #[test]
+    fn identity_changes_when_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+        std::fs::write(dir.path().join("lib/default.nix"), "{ }").unwrap();
+        let before = identity(dir.path());
+        assert_eq!(before.how, "file sizes and times");
+        std::fs::write(dir.path().join("lib/default.nix"), "{ x = 1; }").unwrap();
+        assert_ne!(identity(dir.path()), before);
+        let cache = dir.path().join("cache");
+        let (_, cached) = load_or_build(&cache, dir.path(), Index::default);
+        assert!(!cached);
+        let (_, cached) =
+            load_or_build(&cache, dir.path(), || panic!("should come from the cache"));
+        assert!(cached);
+    }
+}
