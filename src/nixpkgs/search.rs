@@ -257,19 +257,20 @@ impl Searchable {
         self.entry_at(hit.entry as usize)
     }
 
-    /// Finds the `limit` best entries. `cancelled` is polled now and then; when it returns true the
-    /// search stops and returns `None` (a newer query has replaced this one).
-    pub fn search(
+    /// Scores `keys` (which start at position `first`); `None` when cancelled.
+    fn scan(
         &self,
         query: &Query,
-        limit: usize,
+        first: usize,
+        keys: &[Keys],
         cancelled: &dyn Fn() -> bool,
-    ) -> Option<Results> {
+    ) -> Option<Vec<Hit>> {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut hits: Vec<Hit> = Vec::new();
         let mut buf = Vec::new();
-        for (i, keys) in self.keys.iter().enumerate() {
-            if i % 8192 == 0 && cancelled() {
+        for (offset, keys) in keys.iter().enumerate() {
+            let i = first + offset;
+            if offset % 8192 == 0 && cancelled() {
                 return None;
             }
             if !query.scope.admits(keys.kind) {
@@ -301,6 +302,63 @@ impl Searchable {
                     score: total * 4 + length_bonus,
                 });
             }
+        }
+        Some(hits)
+    }
+
+    /// Finds the `limit` best entries. `cancelled` is polled now and then; when it returns true the
+    /// search stops and returns `None` (a newer query has replaced this one).
+    pub fn search(
+        &self,
+        query: &Query,
+        limit: usize,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Option<Results> {
+        // Large indexes are scanned on every core; each part keeps its own matcher.
+        let threads = if self.keys.len() >= 20_000 {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8)
+        } else {
+            1
+        };
+        let chunk = self.keys.len().div_ceil(threads).max(1);
+        let parts: Vec<Option<Vec<Hit>>> = if threads == 1 {
+            vec![self.scan(query, 0, &self.keys, cancelled)]
+        } else {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let stop = &stop;
+            // `cancelled` may not be Sync; the first part polls it and tells the others.
+            let first = self.keys.chunks(chunk).next().unwrap_or(&[]);
+            std::thread::scope(|scope| {
+                let others: Vec<_> = self
+                    .keys
+                    .chunks(chunk)
+                    .enumerate()
+                    .skip(1)
+                    .map(|(n, keys)| {
+                        scope.spawn(move || {
+                            self.scan(query, n * chunk, keys, &|| {
+                                stop.load(std::sync::atomic::Ordering::Relaxed)
+                            })
+                        })
+                    })
+                    .collect();
+                let mine = self.scan(query, 0, first, &|| {
+                    let gone = cancelled();
+                    if gone {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    gone
+                });
+                std::iter::once(mine)
+                    .chain(others.into_iter().map(|h| h.join().unwrap_or(None)))
+                    .collect()
+            })
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        for part in parts {
+            hits.extend(part?);
         }
         let matched = hits.len();
         let by_rank = |a: &Hit, b: &Hit| {
@@ -490,6 +548,40 @@ mod tests {
             "{map:?}"
         );
         assert!(map.contains(&"builtins.mapAttrs".to_string()), "{map:?}");
+    }
+
+    #[test]
+    fn parallel_scan_equals_single_scan_and_can_be_cancelled() {
+        let entries: Vec<Entry> = (0..30_000)
+            .map(|i| Entry {
+                name: format!("pkg{i}-{}", ["json", "yaml", "http"][i % 3]),
+                kind: Some(EntryKind::Package),
+                description: Some(format!("tool number {i}")),
+                ..Entry::default()
+            })
+            .collect();
+        let s = Searchable::new(Arc::new(Index {
+            entries,
+            problems: vec![],
+        }));
+        for q in ["json", "pkg12", "tool 99", "zzz"] {
+            let query = Query::parse(q, Scope::All);
+            let parallel = s.search(&query, 50, &|| false).unwrap();
+            let mut single = s.scan(&query, 0, &s.keys, &|| false).unwrap();
+            assert_eq!(parallel.matched, single.len(), "{q}");
+            single.sort_by(|a, b| {
+                b.score.cmp(&a.score).then(
+                    s.text(&s.keys[a.entry as usize])
+                        .name
+                        .cmp(s.text(&s.keys[b.entry as usize]).name),
+                )
+            });
+            single.truncate(50);
+            assert_eq!(parallel.hits, single, "{q}");
+        }
+        assert!(s
+            .search(&Query::parse("json", Scope::All), 10, &|| true)
+            .is_none());
     }
 
     #[test]
