@@ -55,6 +55,11 @@ pub enum Commands {
         #[arg(long, value_name = "FILE")]
         from_json: Option<PathBuf>,
     },
+    /// Create and change flake.nix safely: init, add, remove, input, check.
+    Flake {
+        #[command(subcommand)]
+        command: crate::flake_cli::FlakeCommand,
+    },
     /// Build (or rebuild) the package index and its cache; progress on stderr.
     Index {
         /// Also evaluate with `nix-env -qaP --json --meta` for exact versions and meta.
@@ -158,13 +163,13 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self {
             code: 2,
             message: message.into(),
         }
     }
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self {
             code: 1,
             message: message.into(),
@@ -243,6 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }) => search(&options, &dirs, &query.join(" "), json, limit, from_json),
         Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
         Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
+        Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
         Some(Commands::Why {
             package,
             from,

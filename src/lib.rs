@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod flake;
+pub mod flake_cli;
 pub mod graph;
 pub mod nix;
 pub mod nixpkgs;

@@ -1,8 +1,11 @@
 //! flake.nix and flake.lock: parsing with positions, inputs, and plain-words explanations of the part
 //! under the cursor. No terminal code.
 
+pub mod diff;
+pub mod edit;
 pub mod explain;
 pub mod lock;
+pub mod templates;
 
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod e2e;
+mod flake;
 mod real_nix;
 mod snapshots;
 mod ssh;

@@ -1,0 +1,319 @@
+//! `nixbench flake ...`: the command-line face of the flake editor. Every change is shown as a
+//! diff, confirmed (or `--yes`), checked against the file on disk, backed up, and written atomically.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::cli::Failure;
+use crate::config::Dirs;
+use crate::flake::{diff, edit, templates};
+use crate::workspace::{OpenOptions, Workspace};
+
+#[derive(Subcommand, Debug)]
+pub enum FlakeCommand {
+    /// Create flake.nix with a dev shell for a stack: plain, rust, python, node, go, c.
+    Init {
+        #[arg(long, default_value = "plain")]
+        template: String,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
+    /// Add a package to a dev shell.
+    Add {
+        package: String,
+        /// The dev shell (`devShells.<system>.NAME`).
+        #[arg(long, default_value = "default")]
+        shell: String,
+        /// Skip checking the name against the package index.
+        #[arg(long)]
+        no_check: bool,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
+    /// Remove a package from a dev shell.
+    Remove {
+        package: String,
+        #[arg(long, default_value = "default")]
+        shell: String,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
+    /// Add or remove a flake input.
+    Input {
+        #[command(subcommand)]
+        command: InputCommand,
+    },
+    /// Parse flake.nix and explain problems, then run `nix flake check` and `nix flake show`.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InputCommand {
+    /// Add an input: `nixbench flake input add NAME URL [--follows nixpkgs]`.
+    Add {
+        name: String,
+        url: String,
+        /// Make the input's own nixpkgs follow yours.
+        #[arg(long, value_name = "INPUT")]
+        follows: Option<String>,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
+    /// Remove an input.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct WriteFlags {
+    /// Print the diff and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+fn find_flake(directory: &Path) -> Option<PathBuf> {
+    directory
+        .ancestors()
+        .map(|d| d.join("flake.nix"))
+        .find(|p| p.is_file())
+}
+
+fn read_flake(directory: &Path) -> Result<(PathBuf, String), Failure> {
+    let path = find_flake(directory).ok_or_else(|| {
+        Failure::usage(format!(
+            "no flake.nix in {} or its parents; create one with `nixbench flake init`",
+            directory.display()
+        ))
+    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    Ok((path, text))
+}
+
+fn edit_failure(err: edit::EditError) -> Failure {
+    let code = match err {
+        edit::EditError::AlreadyPresent { .. }
+        | edit::EditError::NotPresent { .. }
+        | edit::EditError::InputExists(_)
+        | edit::EditError::NoInput(_) => 1,
+        _ => 2,
+    };
+    Failure {
+        code,
+        message: err.to_string(),
+    }
+}
+
+/// Shows the diff, asks, and writes safely.
+fn apply_change(
+    path: &Path,
+    original: &str,
+    changed: &str,
+    flags: WriteFlags,
+    dirs: &Dirs,
+) -> Result<ExitCode, Failure> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "flake.nix".into());
+    let patch = diff::unified(
+        original,
+        changed,
+        &format!("a/{name}"),
+        &format!("b/{name}"),
+        3,
+    );
+    print!("{patch}");
+    if flags.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !flags.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage("not applied: pass --yes to apply without asking, or --dry-run to only show the diff"));
+        }
+        eprint!("Apply this change to {}? [y/N] ", path.display());
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("nothing changed");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    // Never overwrite an edit made since we read the file.
+    let now = std::fs::read_to_string(path).unwrap_or_default();
+    if path.exists() && now != original {
+        return Err(Failure::usage(format!(
+            "{} changed on disk since it was read; nothing was written. Run the command again.",
+            path.display()
+        )));
+    }
+    let backup = if path.exists() {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let backup = dirs
+            .state
+            .join("backups")
+            .join(format!("{stamp}-{}-{name}", std::process::id()));
+        crate::config::write_atomic(&backup, original.as_bytes())
+            .map_err(|e| Failure::usage(format!("backup {}: {e}", backup.display())))?;
+        Some(backup)
+    } else {
+        None
+    };
+    crate::config::write_atomic(path, changed.as_bytes())
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    match backup {
+        Some(backup) => eprintln!("updated {} (backup: {})", path.display(), backup.display()),
+        None => eprintln!("created {}", path.display()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks a package name against the index; a miss is an error with the nearest names.
+fn check_package(options: &OpenOptions, dirs: &Dirs, package: &str) -> Result<(), Failure> {
+    let workspace = Workspace::open_for_index(options, dirs);
+    match crate::workspace::load_searchable(&workspace) {
+        Ok(searchable) => {
+            if searchable.get(package).is_none() {
+                let near = searchable.nearest(package, 5);
+                return Err(Failure::not_found(format!(
+                    "`{package}` is not a package in {}. Nearest: {}. (--no-check skips this check)",
+                    workspace.nixpkgs.found.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                    near.join(", ")
+                )));
+            }
+            std::mem::forget(searchable);
+        }
+        Err(_) => eprintln!("nixbench: could not check `{package}` against nixpkgs (none found here; pass --nixpkgs PATH to check)"),
+    }
+    Ok(())
+}
+
+pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
+    match command {
+        FlakeCommand::Init { template, write } => {
+            let text = templates::get(&template).ok_or_else(|| {
+                Failure::usage(format!(
+                    "unknown template `{template}`; templates: {}",
+                    templates::names().join(", ")
+                ))
+            })?;
+            let path = options.directory.join("flake.nix");
+            if path.exists() {
+                return Err(Failure::usage(format!("{} already exists; change it with `nixbench flake add` and `nixbench flake input add`", path.display())));
+            }
+            apply_change(&path, "", text, write, dirs)
+        }
+        FlakeCommand::Add {
+            package,
+            shell,
+            no_check,
+            write,
+        } => {
+            let (path, text) = read_flake(&options.directory)?;
+            if !no_check {
+                check_package(options, dirs, &package)?;
+            }
+            let changed = edit::add_package(&text, &shell, &package).map_err(edit_failure)?;
+            apply_change(&path, &text, &changed, write, dirs)
+        }
+        FlakeCommand::Remove {
+            package,
+            shell,
+            write,
+        } => {
+            let (path, text) = read_flake(&options.directory)?;
+            let changed = edit::remove_package(&text, &shell, &package).map_err(edit_failure)?;
+            apply_change(&path, &text, &changed, write, dirs)
+        }
+        FlakeCommand::Input { command } => {
+            let (path, text) = read_flake(&options.directory)?;
+            let (changed, write) = match command {
+                InputCommand::Add {
+                    name,
+                    url,
+                    follows,
+                    write,
+                } => (
+                    edit::add_input(&text, &name, &url, follows.as_deref()),
+                    write,
+                ),
+                InputCommand::Remove { name, write } => (edit::remove_input(&text, &name), write),
+            };
+            apply_change(&path, &text, &changed.map_err(edit_failure)?, write, dirs)
+        }
+        FlakeCommand::Check => check(options),
+    }
+}
+
+/// Parse diagnostics in plain words, then Nix's own checks with their output made readable.
+fn check(options: &OpenOptions) -> Result<ExitCode, Failure> {
+    let (path, text) = read_flake(&options.directory)?;
+    let flake = crate::flake::Flake::parse(text);
+    if !flake.diagnostics.is_empty() {
+        for d in &flake.diagnostics {
+            println!("{}:{}:{}: {}", path.display(), d.line, d.column, d.message);
+        }
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "{}: parses; {} inputs ({})",
+        path.display(),
+        flake.inputs.len(),
+        flake
+            .inputs
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut failed = false;
+    for sub in [&["flake", "check"][..], &["flake", "show"][..]] {
+        let mut args: Vec<std::ffi::OsString> = sub.iter().map(Into::into).collect();
+        args.extend(nix.common_args());
+        match crate::nix::run_blocking(&nix.program, &args, Some(dir)) {
+            Ok(out) => {
+                println!("nix {}: ok", sub.join(" "));
+                let shown = crate::build_log::strip_ansi(&String::from_utf8_lossy(&out));
+                for line in shown.lines() {
+                    println!("  {line}");
+                }
+            }
+            Err(crate::nix::NixError::Failed { stderr, .. }) => {
+                failed = true;
+                println!("nix {}: failed", sub.join(" "));
+                // Nix repeats a failing download with "retrying in N ms"; one line says it.
+                let text = crate::build_log::strip_ansi(&stderr);
+                let retries = text.lines().filter(|l| l.contains("retrying in")).count();
+                for line in text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty() && !l.contains("retrying in"))
+                {
+                    println!("  {line}");
+                }
+                if retries > 0 {
+                    println!("  ({retries} retries of a download were left out: is the network reachable?)");
+                }
+            }
+            Err(err) => return Err(Failure::usage(err.to_string())),
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,168 @@
+//! `nixbench flake ...` through the binary: diffs, confirmation, backups, refusals, and real
+//! `nix flake check` on a flake whose input is a local path.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::{fixture, require};
+
+struct Project {
+    dir: tempfile::TempDir,
+    state: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn nixbench(&self) -> Command {
+        let mut cmd = Command::cargo_bin("nixbench").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("XDG_STATE_HOME", self.state.path())
+            .env("XDG_CACHE_HOME", self.state.path().join("cache"))
+            .env("NIX_CONFIG", "substituters =");
+        cmd
+    }
+    fn flake(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("flake.nix")).unwrap()
+    }
+}
+
+#[test]
+fn init_add_remove_with_diffs_backups_and_checks() {
+    let p = Project::new();
+    p.nixbench()
+        .args(["flake", "init", "--template", "python", "--yes"])
+        .assert()
+        .success();
+    let created = p.flake();
+    assert!(created.contains("python3Packages.pip"));
+    p.nixbench()
+        .args(["flake", "init", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+
+    let mini = fixture("nixpkgs-mini");
+    // --dry-run shows the diff and leaves the file alone.
+    p.nixbench()
+        .args(["flake", "add", "ripgrep", "--dry-run", "--nixpkgs"])
+        .arg(&mini)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+            ripgrep"));
+    assert_eq!(p.flake(), created);
+    // Without --yes and without a terminal to ask on, nothing is written.
+    p.nixbench()
+        .args(["flake", "add", "ripgrep", "--nixpkgs"])
+        .arg(&mini)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(p.flake(), created);
+    // Unknown names are refused with suggestions.
+    p.nixbench()
+        .args(["flake", "add", "ripgrp", "--yes", "--nixpkgs"])
+        .arg(&mini)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Nearest: ripgrep"));
+    // The real thing, with a backup of what was there.
+    p.nixbench()
+        .args(["flake", "add", "ripgrep", "--yes", "--nixpkgs"])
+        .arg(&mini)
+        .assert()
+        .success();
+    let added = p.flake();
+    assert!(added.contains("            ripgrep\n          ];"));
+    let backups: Vec<_> = std::fs::read_dir(p.state.path().join("nixbench/backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(backups[0].as_ref().unwrap().path()).unwrap(),
+        created
+    );
+    p.nixbench()
+        .args(["flake", "add", "ripgrep", "--yes", "--no-check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already in"));
+    p.nixbench()
+        .args(["flake", "remove", "ripgrep", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(p.flake(), created);
+
+    p.nixbench()
+        .args([
+            "flake",
+            "input",
+            "add",
+            "utils",
+            "github:numtide/flake-utils",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    assert!(p
+        .flake()
+        .contains("inputs.utils.url = \"github:numtide/flake-utils\";"));
+    p.nixbench()
+        .args(["flake", "input", "remove", "utils", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(p.flake(), created);
+}
+
+#[test]
+fn broken_flake_is_explained_and_never_edited() {
+    let p = Project::new();
+    let broken =
+        "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"\n  outputs = { self }: { };\n}\n";
+    std::fs::write(p.dir.path().join("flake.nix"), broken).unwrap();
+    p.nixbench()
+        .args(["flake", "check"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("flake.nix:3:").and(predicate::str::contains("missing `;`")),
+        );
+    p.nixbench()
+        .args(["flake", "add", "git", "--yes", "--no-check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not parse"));
+    assert_eq!(p.flake(), broken);
+    let empty = Project::new();
+    empty
+        .nixbench()
+        .args(["flake", "add", "git", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nixbench flake init"));
+}
+
+#[test]
+fn nix_flake_check_on_a_local_path_input() {
+    if !require("nix") {
+        return;
+    }
+    let p = Project::new();
+    let flake = format!(
+        "{{\n  inputs.mini = {{ url = \"path:{}\"; flake = false; }};\n  outputs = {{ self, mini }}: {{\n    packages.x86_64-linux.default = (import mini {{ system = \"x86_64-linux\"; }}).hello;\n  }};\n}}\n",
+        fixture("nixpkgs-mini").display()
+    );
+    std::fs::write(p.dir.path().join("flake.nix"), flake).unwrap();
+    p.nixbench()
+        .args(["flake", "check"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("nix flake check: ok")
+                .and(predicate::str::contains("package 'hello-2.12.1'")),
+        );
+}
