@@ -60,6 +60,12 @@ pub enum Commands {
         #[command(subcommand)]
         command: crate::flake_cli::FlakeCommand,
     },
+    /// Explain a Nix error read from standard input: `nix build 2>&1 | nixbench explain`.
+    Explain {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Build (or rebuild) the package index and its cache; progress on stderr.
     Index {
         /// Also evaluate with `nix-env -qaP --json --meta` for exact versions and meta.
@@ -249,6 +255,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
         Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
         Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
+        Some(Commands::Explain { json }) => explain(&options, &dirs, json),
         Some(Commands::Why {
             package,
             from,
@@ -431,6 +438,41 @@ fn search(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn explain(options: &OpenOptions, dirs: &Dirs, json: bool) -> Result<ExitCode, Failure> {
+    use std::io::Read;
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| Failure::usage(format!("reading standard input: {e}")))?;
+    let input = String::from_utf8_lossy(&input);
+    // Near names for missing attributes come from the index, when there is one.
+    let searchable =
+        crate::workspace::load_searchable(&Workspace::open_for_index(options, dirs)).ok();
+    let near = |name: &str| {
+        searchable
+            .as_ref()
+            .map(|s| s.nearest(name, 5))
+            .unwrap_or_default()
+    };
+    let explanations = crate::explain::explain(&input, &near);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = serde_json::to_writer_pretty(&mut out, &explanations);
+        let _ = writeln!(out);
+    } else {
+        let _ = write!(out, "{}", crate::explain::render(&explanations));
+    }
+    if let Some(s) = searchable {
+        std::mem::forget(s);
+    }
+    if explanations.is_empty() {
+        return Err(Failure::not_found(
+            "no known Nix error in the input. nixbench explains: hash mismatches, missing attributes, infinite recursion, undefined variables, file collisions, unfree/insecure/broken packages, disabled experimental features, files not tracked by git in a flake, failed downloads",
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Draws a progress bar on stderr (only when stderr is a terminal; otherwise one line at the end).
@@ -822,6 +864,10 @@ async fn plain_build(
     }
     let summary = state.summary();
     let _ = write!(out, "{}", plain::summary(&summary));
+    let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
+    if !explanations.is_empty() {
+        let _ = write!(out, "\n{}", crate::explain::render(&explanations));
+    }
     if json_summary {
         let _ = serde_json::to_writer_pretty(&mut out, &summary);
         let _ = writeln!(out);

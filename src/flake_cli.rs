@@ -307,6 +307,10 @@ fn check(options: &OpenOptions) -> Result<ExitCode, Failure> {
                 if retries > 0 {
                     println!("  ({retries} retries of a download were left out: is the network reachable?)");
                 }
+                let explanations = crate::explain::explain(&text, &|_| Vec::new());
+                if !explanations.is_empty() {
+                    print!("{}", crate::explain::render(&explanations));
+                }
             }
             Err(err) => return Err(Failure::usage(err.to_string())),
         }

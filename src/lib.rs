@@ -9,6 +9,7 @@ pub mod build_log;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod explain;
 pub mod flake;
 pub mod flake_cli;
 pub mod graph;

@@ -230,6 +230,8 @@ pub struct BuildView {
     pub record_history: bool,
     /// The `/` search text while searching the log.
     pub search: Option<String>,
+    /// What the error explainer makes of the build's errors, once it has ended.
+    pub explanations: Vec<crate::explain::Explanation>,
 }
 
 impl Default for BuildView {
@@ -247,6 +249,7 @@ impl Default for BuildView {
             durations: Default::default(),
             record_history: false,
             search: None,
+            explanations: Vec::new(),
         }
     }
 }

@@ -146,6 +146,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.build.running = false;
             state.build.exit_code = code;
             state.build.state.finish(now);
+            state.build.explanations =
+                crate::explain::explain(&state.build.state.error_text(), &|_| Vec::new());
             if state.build.record_history {
                 state.build.durations.record(&state.build.state);
                 effects.push(Effect::SaveDurations(state.build.durations.clone()));

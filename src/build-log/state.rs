@@ -422,6 +422,22 @@ impl BuildState {
             .count()
     }
 
+    /// Nix's messages and the failed derivations' last lines, for the error explainer.
+    pub fn error_text(&self) -> String {
+        let mut text = self.errors.join("\n");
+        for drv in self
+            .derivations
+            .iter()
+            .filter(|d| d.status == DrvStatus::Failed)
+        {
+            for line in drv.log.last(25) {
+                text.push('\n');
+                text.push_str(&line);
+            }
+        }
+        text
+    }
+
     /// No error message and no failed derivation so far.
     pub fn is_success(&self) -> bool {
         self.errors.is_empty() && self.count(DrvStatus::Failed) == 0

@@ -177,6 +177,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         for error in s.errors.iter().filter(|e| e.contains(&drv.drv_path)) {
             lines.push(Line::styled(error.clone(), theme.error()));
         }
+        for e in &b.explanations {
+            lines.push(Line::styled(format!("● {}", e.title), theme.accent()));
+            lines.push(Line::raw(format!("  {}", e.fix)));
+        }
     }
     let dropped = if drv.log.dropped > 0 {
         format!(" · {} older lines dropped", drv.log.dropped)

@@ -2,6 +2,7 @@
 
 mod cli;
 mod e2e;
+mod explain;
 mod flake;
 mod real_nix;
 mod snapshots;

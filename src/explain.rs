@@ -1,0 +1,221 @@
+//! The Nix error explainer: recognises common errors in Nix's output and says, in plain words, what
+//! went wrong and what to do, with the specifics (names, hashes, files) taken from the message.
+//! Used by `nixbench explain`, the Build tab's failure summary and `nixbench flake check`.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// Stable identifier: `hash-mismatch`, `attribute-missing`, ...
+    pub kind: &'static str,
+    pub title: String,
+    /// What it means.
+    pub meaning: String,
+    /// What to do.
+    pub fix: String,
+    /// Where, when the message says (`file:line:col`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+/// Text after `label` up to the end of its line, trimmed.
+fn after<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let start = text.find(label)? + label.len();
+    Some(text[start..].lines().next()?.trim())
+}
+
+/// `at /path/file.nix:12:5:` or `at «string»:1:1:` after an error.
+fn location(text: &str) -> Option<String> {
+    text.lines().map(str::trim).find_map(|line| {
+        line.strip_prefix("at ")
+            .map(|rest| rest.trim_end_matches(':').to_string())
+    })
+}
+
+/// Explains every recognised error in `output` (Nix's stderr, colours already removed or not).
+/// `near` suggests names for a missing attribute (from the package index).
+pub fn explain(output: &str, near: &dyn Fn(&str) -> Vec<String>) -> Vec<Explanation> {
+    let text = crate::build_log::strip_ansi(output);
+    let mut found = Vec::new();
+    let loc = location(&text);
+
+    if text.contains("hash mismatch in fixed-output derivation") {
+        let drv = between(&text, "derivation '", "'").unwrap_or("the download");
+        let wanted = after(&text, "specified:")
+            .or_else(|| after(&text, "wanted:"))
+            .unwrap_or("?");
+        let got = after(&text, "got:").unwrap_or("?");
+        found.push(Explanation {
+            kind: "hash-mismatch",
+            title: format!("Hash mismatch in {}", crate::build_log::drv_name(drv)),
+            meaning: format!(
+                "A fetcher downloaded something whose hash is not the one written in the Nix expression: the file says {wanted}, the download is {got}. The source changed (a moved tag, a re-uploaded tarball) or the hash was a placeholder."
+            ),
+            fix: format!(
+                "If you trust the new download, replace the hash in the fetcher call (`hash = \"...\";` or `sha256 = \"...\";` in fetchurl / fetchFromGitHub) with:\n    {got}\nWith `lib.fakeHash` as a placeholder this error is the normal way to learn the real hash."
+            ),
+            location: loc.clone(),
+        });
+    }
+    if let Some(attr) = between(&text, "attribute '", "' missing") {
+        let suggestions = near(attr);
+        let hint = if suggestions.is_empty() {
+            String::new()
+        } else {
+            format!(" Did you mean: {}?", suggestions.join(", "))
+        };
+        found.push(Explanation {
+            kind: "attribute-missing",
+            title: format!("Attribute `{attr}` does not exist"),
+            meaning: format!("The expression looks up `{attr}` in an attribute set that has no such attribute: a typo, a package that was renamed or removed, or the wrong package set.{hint}"),
+            fix: format!("Check the spelling, search for it with `nixbench search {attr}`, or list what the set has with `nix eval --apply builtins.attrNames`."),
+            location: loc.clone(),
+        });
+    } else if let Some(attr) = between(&text, "does not provide attribute '", "'") {
+        let last = attr.rsplit('.').next().unwrap_or(attr);
+        let suggestions = near(last);
+        found.push(Explanation {
+            kind: "attribute-missing",
+            title: format!("The flake has no `{attr}`"),
+            meaning: format!(
+                "Nix looked for the output `{attr}` and did not find it.{}",
+                if suggestions.is_empty() { String::new() } else { format!(" Did you mean: {}?", suggestions.join(", ")) }
+            ),
+            fix: "List what the flake provides with `nix flake show`, and check the system in the path (x86_64-linux, aarch64-darwin, ...).".into(),
+            location: loc.clone(),
+        });
+    }
+    if text.contains("infinite recursion encountered") {
+        found.push(Explanation {
+            kind: "infinite-recursion",
+            title: "Infinite recursion".into(),
+            meaning: "A value was defined in terms of itself, so evaluating it never finishes. Common causes: `let x = x;`, a `rec { }` set whose attribute refers to itself, an overlay that uses `final.pkg` to define `pkg`, or a module option that depends on its own value.".into(),
+            fix: "Look at the position shown and follow the references: use `prev.pkg` instead of `final.pkg` inside the overlay that defines `pkg`, rename shadowed bindings, or break the cycle. `--show-trace` prints the chain.".into(),
+            location: loc.clone(),
+        });
+    }
+    if let Some(var) = between(&text, "undefined variable '", "'") {
+        found.push(Explanation {
+            kind: "undefined-variable",
+            title: format!("`{var}` is not defined here"),
+            meaning: format!("The name `{var}` is used where no `let`, function argument, `with` or `inherit` brings it into scope."),
+            fix: format!("Define it, take it as a function argument (`{{ pkgs, {var}, ... }}:`), or qualify it (`pkgs.{var}`, `lib.{var}`, `builtins.{var}`)."),
+            location: loc.clone(),
+        });
+    }
+    // Nix 2.8: "packages 'A/bin/x' and 'B/bin/x' have the same priority"; buildEnv: "collision
+    // between `A' and `B'"; newer Nix: "files 'A' and 'B' have the same priority".
+    let collision = text
+        .lines()
+        .find(|l| l.contains("collision between") || l.contains("have the same priority"));
+    if let Some(line) = collision {
+        let first = between(line, "'", "'")
+            .or_else(|| between(line, "`", "'"))
+            .unwrap_or("a file");
+        found.push(Explanation {
+            kind: "file-collision",
+            title: "Two packages provide the same file".into(),
+            meaning: format!("Putting packages into one profile or environment (nix-env, nix profile, buildEnv) found the same path, {first}, in two of them, and it cannot keep both."),
+            fix: "Remove one of the packages, or give one a higher priority: `nix-env --set-flag priority 4 NAME` (lower number wins), `nix profile install --priority 4 ...`, or `lib.hiPrio pkg` in buildEnv / home.packages.".into(),
+            location: None,
+        });
+    }
+    for (marker, kind, what, fix) in [
+        ("has an unfree license", "unfree", "an unfree license", "Allow it for one command with `NIXPKGS_ALLOW_UNFREE=1 nix build --impure ...`, or for good with `nixpkgs.config.allowUnfree = true;` (NixOS) / `config.allowUnfree = true;` when importing nixpkgs, or `allowUnfreePredicate` for just this package."),
+        ("is marked as insecure", "insecure", "known security problems", "Prefer a newer version. If you must, allow exactly this one: `permittedInsecurePackages = [ \"NAME-VERSION\" ];` in the nixpkgs config."),
+        ("is marked as broken", "broken", "a broken mark (it does not build or work on this platform)", "Use another version or platform, or allow it with `NIXPKGS_ALLOW_BROKEN=1 ... --impure` / `config.allowBroken = true;` and expect trouble."),
+    ] {
+        if text.contains(marker) {
+            let package = between(&text, "Package ‘", "’").or_else(|| between(&text, "Package '", "'")).unwrap_or("a package");
+            found.push(Explanation {
+                kind,
+                title: format!("nixpkgs refuses {package}"),
+                meaning: format!("{package} has {what}, and nixpkgs will not evaluate it unless you allow it."),
+                fix: fix.into(),
+                location: None,
+            });
+        }
+    }
+    if let Some(feature) = between(&text, "experimental Nix feature '", "' is disabled") {
+        found.push(Explanation {
+            kind: "experimental-feature-disabled",
+            title: format!("The `{feature}` feature is not enabled"),
+            meaning: format!("`{feature}` is an experimental part of Nix that this installation has switched off; the `nix` command and flakes need `nix-command` and `flakes`."),
+            fix: "Add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf), or pass `--extra-experimental-features 'nix-command flakes'` on the command line.".into(),
+            location: None,
+        });
+    }
+    let untracked = text.lines().find(|l| {
+        l.contains("-source/")
+            && (l.contains("No such file or directory") || l.contains("does not exist"))
+    });
+    if let Some(line) = untracked {
+        let path = between(line, "'", "'").unwrap_or("a file");
+        let file = path.split("-source/").nth(1).unwrap_or(path);
+        found.push(Explanation {
+            kind: "untracked-file",
+            title: format!("`{file}` is not part of the flake"),
+            meaning: format!("Flakes in a git repository only see files that git tracks. `{file}` exists in your directory but was never added, so Nix's copy of the flake does not have it."),
+            fix: format!("Run `git add {file}` (committing is not needed), then try again."),
+            location: None,
+        });
+    }
+    let network =
+        text.contains("Couldn't resolve host name") || text.contains("unable to download");
+    if network && found.is_empty() {
+        found.push(Explanation {
+            kind: "network",
+            title: "A download failed".into(),
+            meaning: "Nix could not reach a server (a binary cache or a source download).".into(),
+            fix: "Check the network or proxy. To build without the binary cache, pass `--option substituters ''`; for flakes, `--offline` uses what is already in the store.".into(),
+            location: None,
+        });
+    }
+    found
+}
+
+/// The explanations as text for a terminal.
+pub fn render(explanations: &[Explanation]) -> String {
+    let mut out = String::new();
+    for (i, e) in explanations.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("● {}\n", e.title));
+        if let Some(at) = &e.location {
+            out.push_str(&format!("  at {at}\n"));
+        }
+        out.push_str(&format!("  What it means: {}\n", e.meaning));
+        out.push_str(&format!("  What to do: {}\n", e.fix.replace('\n', "\n  ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    #[test]
+    fn nixpkgs_refusals_and_untracked_files() {
+        // nixpkgs' check-meta wording (Nix itself cannot produce these; nixpkgs does).
+        let unfree = "error: Package ‘vscode-1.95.3’ in /nix/store/abc-source/pkgs/applications/editors/vscode/vscode.nix:46 has an unfree license (‘unfree’), refusing to evaluate.";
+        let e = explain(unfree, &none);
+        assert_eq!(e[0].kind, "unfree");
+        assert!(e[0].title.contains("vscode-1.95.3"));
+        let untracked = "error: getting status of '/nix/store/k2bq5vd6rgnj9vjwj8hmpqwq0rcf0ss9-source/nix/module.nix': No such file or directory";
+        let e = explain(untracked, &none);
+        assert_eq!(e[0].kind, "untracked-file");
+        assert!(e[0].fix.contains("git add nix/module.nix"));
+        assert!(explain("all good", &none).is_empty());
+    }
+}
