@@ -149,30 +149,9 @@ fn apply_change(
             return Ok(ExitCode::from(1));
         }
     }
-    // Never overwrite an edit made since we read the file.
-    let now = std::fs::read_to_string(path).unwrap_or_default();
-    if path.exists() && now != original {
-        return Err(Failure::usage(format!(
-            "{} changed on disk since it was read; nothing was written. Run the command again.",
-            path.display()
-        )));
-    }
-    let backup = if path.exists() {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let backup = dirs
-            .state
-            .join("backups")
-            .join(format!("{stamp}-{}-{name}", std::process::id()));
-        crate::config::write_atomic(&backup, original.as_bytes())
-            .map_err(|e| Failure::usage(format!("backup {}: {e}", backup.display())))?;
-        Some(backup)
-    } else {
-        None
-    };
-    crate::config::write_atomic(path, changed.as_bytes())
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    let backup =
+        crate::flake::write::safe_write(path, original, changed, &dirs.state.join("backups"))
+            .map_err(|e| Failure::usage(e.to_string()))?;
     match backup {
         Some(backup) => eprintln!("updated {} (backup: {})", path.display(), backup.display()),
         None => eprintln!("created {}", path.display()),

@@ -75,6 +75,10 @@ commands! {
     CycleScope = "cycle-scope",
     /// Open the selection's source in $EDITOR
     Edit = "edit",
+    /// Add the selected package to this project's dev shell (shows the diff first)
+    AddToFlake = "add-to-flake",
+    /// Undo the last change nixbench made to flake.nix
+    Undo = "undo",
     /// Show why the selection is in the closure
     Why = "why",
     /// Cycle the sort order: name, closure size, added size

@@ -175,6 +175,8 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Global, "/", Search),
         (Packages, "s", CycleScope),
         (Packages, "e", Edit),
+        (Packages, "a", AddToFlake),
+        (Flake, "u", Undo),
         (Graph, "w", Why),
         (Graph, "s", Sort),
         (Graph, "t", ToggleBuildTime),

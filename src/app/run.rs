@@ -156,16 +156,7 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_source:
         });
     }
     if let Some(path) = workspace.flake_nix() {
-        let sender = tx.clone();
-        tokio::spawn(async move {
-            let text = tokio::fs::read_to_string(&path)
-                .await
-                .map_err(|e| format!("could not read {}: {e}", path.display()));
-            let lock = tokio::fs::read_to_string(path.with_file_name("flake.lock"))
-                .await
-                .ok();
-            let _ = sender.send(Msg::FlakeLoaded { path, text, lock });
-        });
+        tokio::spawn(watch_flake(path, tx.clone()));
     }
     match build_source {
         Some(source) => {
@@ -206,6 +197,59 @@ async fn forward_build(source: Source, tx: UnboundedSender<Msg>) {
         }
     }
     task.abort();
+}
+
+fn read_flake_msg(path: &std::path::Path) -> Msg {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()));
+    let lock = std::fs::read_to_string(path.with_file_name("flake.lock")).ok();
+    Msg::FlakeLoaded {
+        path: path.to_path_buf(),
+        text,
+        lock,
+    }
+}
+
+/// Loads flake.nix, then reloads it (and flake.lock) whenever they change on disk, so an edit
+/// made elsewhere is shown, never overwritten.
+async fn watch_flake(path: PathBuf, tx: UnboundedSender<Msg>) {
+    use notify::Watcher;
+    if tx.send(read_flake_msg(&path)).is_err() {
+        return;
+    }
+    let (wake_tx, mut wake_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let names = [
+        std::ffi::OsString::from("flake.nix"),
+        std::ffi::OsString::from("flake.lock"),
+    ];
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let ours = event
+            .map(|e| {
+                e.paths
+                    .iter()
+                    .any(|p| p.file_name().is_some_and(|n| names.iter().any(|x| x == n)))
+            })
+            .unwrap_or(false);
+        if ours {
+            let _ = wake_tx.send(());
+        }
+    });
+    let Ok(mut watcher) = watcher else { return };
+    let Some(dir) = path.parent() else { return };
+    if watcher
+        .watch(dir, notify::RecursiveMode::NonRecursive)
+        .is_err()
+    {
+        return;
+    }
+    while wake_rx.recv().await.is_some() {
+        // Let a burst of events (write, rename) settle before reading.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        while wake_rx.try_recv().is_ok() {}
+        if tx.send(read_flake_msg(&path)).is_err() {
+            return;
+        }
+    }
 }
 
 /// Replays a recorded log at a watchable pace, as if the build were running now.
@@ -312,6 +356,31 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                                 results,
                             });
                         }
+                    });
+                }
+                Effect::WriteFile(pending) => {
+                    let backups = crate::config::Dirs::from_env().state.join("backups");
+                    let sender = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = crate::flake::write::safe_write(
+                            &pending.path,
+                            &pending.original,
+                            &pending.new,
+                            &backups,
+                        );
+                        let msg = match result {
+                            Ok(backup) => Msg::FlakeWritten {
+                                change: pending.clone(),
+                                backup,
+                            },
+                            Err(err) => Msg::Notice {
+                                text: err.to_string(),
+                                is_error: true,
+                            },
+                        };
+                        let _ = sender.send(msg);
+                        // Either way, show what is on disk now.
+                        let _ = sender.send(read_flake_msg(&pending.path));
                     });
                 }
                 Effect::SaveDurations(durations) => {

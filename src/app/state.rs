@@ -60,6 +60,33 @@ pub enum Overlay {
         query: String,
         selected: usize,
     },
+    /// A change to a file, shown as a diff, waiting for y / Enter (or n / Esc).
+    Confirm(Box<PendingWrite>),
+}
+
+/// A file change waiting for confirmation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingWrite {
+    pub title: String,
+    pub path: PathBuf,
+    pub original: String,
+    pub new: String,
+    pub diff: String,
+    pub scroll: usize,
+    /// True when this change undoes an earlier one (it is not pushed on the undo stack).
+    pub is_undo: bool,
+    /// The package this change adds to a dev shell (shell, package): undo can remove just it.
+    pub added: Option<(String, String)>,
+}
+
+/// How to take back a change nixbench made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoEntry {
+    pub path: PathBuf,
+    /// The file before the change, and right after it.
+    pub before: String,
+    pub after: String,
+    pub added: Option<(String, String)>,
 }
 
 /// What the status bar shows about the environment.
@@ -263,6 +290,8 @@ pub struct FlakeState {
     pub explanation: Option<(String, &'static str)>,
     pub lock: Vec<LockedNode>,
     pub lock_duplicates: Vec<Vec<String>>,
+    /// Changes nixbench made, newest last: `u` takes the last one back.
+    pub undo: Vec<UndoEntry>,
 }
 
 /// One lesson of the tour.

@@ -48,6 +48,11 @@ pub enum Msg {
         text: String,
         is_error: bool,
     },
+    /// A confirmed change was written.
+    FlakeWritten {
+        change: Box<PendingWrite>,
+        backup: Option<PathBuf>,
+    },
     /// A command chosen by other means (palette, tests).
     Run(Command),
 }
@@ -59,6 +64,8 @@ pub enum Effect {
         generation: u64,
         query: Query,
     },
+    /// Write a confirmed change to flake.nix safely (checked, backed up, atomic).
+    WriteFile(Box<PendingWrite>),
     /// Write the build-duration history to the state directory.
     SaveDurations(crate::build_log::history::Durations),
     OpenEditor {
@@ -155,6 +162,28 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::BuildStdout(bytes) => state.build.stdout = bytes,
         Msg::Notice { text, is_error } => state.notice = Some(Notice { text, is_error }),
+        Msg::FlakeWritten { change, backup } => {
+            let (path, is_undo) = (change.path.clone(), change.is_undo);
+            if !is_undo {
+                state.flake.undo.push(UndoEntry {
+                    path: change.path,
+                    before: change.original,
+                    after: change.new,
+                    added: change.added,
+                });
+            }
+            let backup = backup
+                .map(|b| format!(" (backup: {})", b.display()))
+                .unwrap_or_default();
+            state.notice = Some(Notice {
+                text: format!(
+                    "{} {}{backup}; u in the Flake tab undoes",
+                    if is_undo { "restored" } else { "updated" },
+                    path.display()
+                ),
+                is_error: false,
+            });
+        }
         Msg::Run(command) => run(state, command, &mut effects),
     }
     effects
@@ -162,6 +191,24 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 
 fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
     let mut k = Key::from_event(&key);
+    if let Overlay::Confirm(pending) = &state.overlay {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Enter => {
+                effects.push(Effect::WriteFile(pending.clone()));
+                state.overlay = Overlay::None;
+                return;
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                state.overlay = Overlay::None;
+                state.notice = Some(Notice {
+                    text: "nothing changed".into(),
+                    is_error: false,
+                });
+                return;
+            }
+            _ => {}
+        }
+    }
     if state.typing() {
         if k.alt && matches!(key.code, KeyCode::Char(_)) {
             // Esc followed quickly by a key reaches us as Alt+key: leave the input, then act on it.
@@ -299,6 +346,19 @@ pub fn run(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
             }
             return;
         }
+        Overlay::Confirm(pending) => {
+            match command {
+                Command::Up => pending.scroll = pending.scroll.saturating_sub(1),
+                Command::Down => pending.scroll += 1,
+                Command::Open => {
+                    effects.push(Effect::WriteFile(pending.clone()));
+                    state.overlay = Overlay::None;
+                }
+                Command::Back | Command::Quit => state.overlay = Overlay::None,
+                _ => {}
+            }
+            return;
+        }
         Overlay::Palette { query, selected } => {
             let count = palette_matches(query).len();
             match command {
@@ -426,6 +486,16 @@ fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Ef
                 p.query.clear();
                 request_search(state, effects);
             }
+        }
+        Command::AddToFlake => {
+            let Some(hit) = p.results.hits.get(p.selected).copied() else {
+                return;
+            };
+            let Some(searchable) = p.index.ready().cloned() else {
+                return;
+            };
+            let entry = searchable.entry(hit);
+            propose_add_to_flake(state, &entry);
         }
         Command::CycleScope => {
             p.scope = p.scope.next();
@@ -708,7 +778,108 @@ fn update_explanation(state: &mut AppState) {
     state.flake.explanation = crate::flake::explain::explain_at(flake, line_start + indent);
 }
 
+/// Shows the diff of adding a package to the default dev shell, for confirmation.
+fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs::Entry) {
+    let fail = |state: &mut AppState, text: String| {
+        state.notice = Some(Notice {
+            text,
+            is_error: true,
+        })
+    };
+    if entry.kind() != crate::nixpkgs::EntryKind::Package {
+        return fail(
+            state,
+            format!(
+                "{} is not a package; only packages go into a dev shell",
+                entry.name
+            ),
+        );
+    }
+    let (Some(path), Some(flake)) = (state.flake.path.clone(), state.flake.flake.as_ref()) else {
+        return fail(
+            state,
+            "this project has no flake.nix: create one with `nixbench flake init`".into(),
+        );
+    };
+    let original = flake.text().to_string();
+    match crate::flake::edit::add_package(&original, "default", &entry.name) {
+        Ok(new) => {
+            let diff =
+                crate::flake::diff::unified(&original, &new, "a/flake.nix", "b/flake.nix", 3);
+            state.overlay = Overlay::Confirm(Box::new(PendingWrite {
+                title: format!("Add {} to the default dev shell?", entry.name),
+                path,
+                original,
+                new,
+                diff,
+                scroll: 0,
+                is_undo: false,
+                added: Some(("default".into(), entry.name.clone())),
+            }));
+        }
+        Err(err) => fail(
+            state,
+            err.to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    }
+}
+
 fn flake_command(state: &mut AppState, command: Command) {
+    if command == Command::Undo {
+        let Some(entry) = state.flake.undo.pop() else {
+            state.notice = Some(Notice {
+                text: "nothing to undo".into(),
+                is_error: false,
+            });
+            return;
+        };
+        let current = state
+            .flake
+            .flake
+            .as_ref()
+            .map(|f| f.text().to_string())
+            .unwrap_or_default();
+        // Unchanged since we wrote it: put the old text back. Changed since: take back only our
+        // edit, so the other changes survive; if that is impossible, refuse.
+        let restored = if current == entry.after {
+            Ok(entry.before.clone())
+        } else if let Some((shell, package)) = &entry.added {
+            crate::flake::edit::remove_package(&current, shell, package).map_err(|e| e.to_string())
+        } else {
+            Err(
+                "flake.nix changed since nixbench edited it; undo would discard those changes"
+                    .into(),
+            )
+        };
+        let previous = match restored {
+            Ok(text) => text,
+            Err(why) => {
+                state.notice = Some(Notice {
+                    text: format!("cannot undo: {why}"),
+                    is_error: true,
+                });
+                return;
+            }
+        };
+        let path = entry.path;
+        let diff =
+            crate::flake::diff::unified(&current, &previous, "a/flake.nix", "b/flake.nix", 3);
+        state.overlay = Overlay::Confirm(Box::new(PendingWrite {
+            title: "Undo the last change to flake.nix?".into(),
+            path,
+            original: current,
+            new: previous,
+            diff,
+            scroll: 0,
+            is_undo: true,
+            added: None,
+        }));
+        return;
+    }
     if command == Command::Explain {
         update_explanation(state);
         if state.flake.explanation.is_none() {

@@ -6,6 +6,7 @@ pub mod edit;
 pub mod explain;
 pub mod lock;
 pub mod templates;
+pub mod write;
 
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;

@@ -35,6 +35,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::help(state, theme, frame, *scroll),
+        Overlay::Confirm(pending) => overlay::confirm(theme, frame, pending),
         Overlay::Palette { query, selected } => {
             overlay::palette(state, theme, frame, query, *selected)
         }

@@ -52,6 +52,42 @@ pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
     );
 }
 
+/// A pending file change: its diff, and how to answer.
+pub fn confirm(theme: &Theme, frame: &mut Frame, pending: &crate::app::state::PendingWrite) {
+    let area = centered(frame.area(), 90, frame.area().height.saturating_sub(4));
+    frame.render_widget(Clear, area);
+    let mut lines = vec![
+        Line::styled(pending.title.clone(), theme.heading()),
+        Line::styled(pending.path.display().to_string(), theme.muted()),
+        Line::raw(""),
+    ];
+    for line in pending.diff.lines() {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            theme.muted()
+        } else if line.starts_with('+') {
+            theme.ok()
+        } else if line.starts_with('-') {
+            theme.error()
+        } else if line.starts_with("@@") {
+            theme.info()
+        } else {
+            theme.text()
+        };
+        lines.push(Line::styled(line.to_string(), style));
+    }
+    let block = super::block(
+        " y / Enter apply · n / Esc cancel · j/k scroll ",
+        true,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((pending.scroll as u16, 0)),
+        area,
+    );
+}
+
 pub fn palette(state: &AppState, theme: &Theme, frame: &mut Frame, query: &str, selected: usize) {
     let matches = palette_matches(query);
     let height = (matches.len() as u16 + 4)

@@ -135,3 +135,63 @@ fn forced_panic_leaves_a_usable_terminal() {
     t.keys(&["echo alive-$((6*7))", "Enter"]);
     t.wait_for("alive-42");
 }
+
+/// The demo's flake.nix copy in this test's cache directory.
+fn demo_flake(t: &Tmux) -> std::path::PathBuf {
+    let cache = t._home.path().join("cache/nixbench");
+    let demo = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("demo-")
+        })
+        .unwrap();
+    demo.join("project/flake.nix")
+}
+
+#[test]
+fn add_a_package_to_the_flake_see_an_outside_edit_and_undo() {
+    let Some(t) = Tmux::start("") else { return };
+    t.wait_for("pkg     broken-app");
+    t.keys(&["/", "f", "i", "g", "l", "e", "t", "Enter"]);
+    t.wait_for("program      figlet");
+    t.keys(&["a"]);
+    t.wait_for("Add figlet to the default dev shell?");
+    let screen = t.wait_for("+          packages = with pkgs; [ ripgrep jq-mini figlet ];");
+    assert!(
+        screen.contains("-          packages = with pkgs; [ ripgrep jq-mini ];"),
+        "{screen}"
+    );
+    t.keys(&["y"]);
+    t.wait_for("updated");
+    let path = demo_flake(&t);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[ ripgrep jq-mini figlet ]"), "{text}");
+
+    // An edit made outside nixbench shows up (notify), and is what undo starts from.
+    std::fs::write(
+        &path,
+        text.replace("Welcome to the greeter dev shell", "Edited elsewhere"),
+    )
+    .unwrap();
+    t.keys(&["4"]);
+    t.wait_for("Edited elsewhere");
+    t.keys(&["u"]);
+    t.wait_for("Undo the last change to flake.nix?");
+    t.keys(&["y"]);
+    t.wait_for("restored");
+    let restored = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        restored.contains("[ ripgrep jq-mini ]") && !restored.contains("figlet"),
+        "{restored}"
+    );
+    assert!(
+        restored.contains("Edited elsewhere"),
+        "undo keeps the outside edit: {restored}"
+    );
+    t.keys(&["q"]);
+}
