@@ -60,6 +60,12 @@ pub enum Commands {
         #[command(subcommand)]
         command: crate::flake_cli::FlakeCommand,
     },
+    /// Learn Nix by doing: a walkthrough in the real views (demo workspace without a project).
+    Tour {
+        /// Forget progress and start over.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Explain a Nix error read from standard input: `nix build 2>&1 | nixbench explain`.
     Explain {
         /// Print JSON.
@@ -256,6 +262,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
         Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
         Some(Commands::Explain { json }) => explain(&options, &dirs, json),
+        Some(Commands::Tour { reset }) => {
+            let progress = dirs.state.join("tour.json");
+            if reset {
+                match std::fs::remove_file(&progress) {
+                    Ok(()) => eprintln!("tour progress reset"),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Failure::usage(format!("{}: {e}", progress.display()))),
+                }
+            }
+            tui_with(&cli.theme, &options, &dirs, None, crate::app::Tab::Tour)
+                .map(|_| ExitCode::SUCCESS)
+        }
         Some(Commands::Why {
             package,
             from,
@@ -317,7 +335,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 fn tui(theme: &Option<String>, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
-    tui_with(theme, options, dirs, None).map(|_| ExitCode::SUCCESS)
+    tui_with(theme, options, dirs, None, crate::app::Tab::Packages).map(|_| ExitCode::SUCCESS)
 }
 
 fn tui_with(
@@ -325,6 +343,7 @@ fn tui_with(
     options: &OpenOptions,
     dirs: &Dirs,
     build_source: Option<crate::build_log::source::Source>,
+    start_tab: crate::app::Tab,
 ) -> Result<crate::app::run::Outcome, Failure> {
     let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
     let keymap = crate::app::keymap::KeyMap::with_overrides(&config.keys)
@@ -350,6 +369,7 @@ fn tui_with(
         theme,
         log_lines: config.build.log_lines,
         build_source,
+        start_tab,
     })
     .map_err(|e| Failure::usage(format!("terminal error: {e}")))
 }
@@ -787,7 +807,7 @@ fn follow_build(
 ) -> Result<ExitCode, Failure> {
     let is_command = matches!(source, crate::build_log::source::Source::Command { .. });
     if !plain && !json_summary && std::io::stdout().is_terminal() {
-        let outcome = tui_with(theme, options, dirs, Some(source))?;
+        let outcome = tui_with(theme, options, dirs, Some(source), crate::app::Tab::Build)?;
         let _ = std::io::stdout().write_all(&outcome.build_stdout);
         let code = match (is_command, outcome.build_exit) {
             (true, Some(code)) => code.clamp(0, 255) as u8,

@@ -166,6 +166,39 @@ pub fn explain(output: &str, near: &dyn Fn(&str) -> Vec<String>) -> Vec<Explanat
             location: None,
         });
     }
+    if let Some(line) = text
+        .lines()
+        .find(|l| l.contains("builder for '") && l.contains("failed"))
+    {
+        let drv = between(line, "builder for '", "'").unwrap_or("a derivation");
+        let code = line
+            .rsplit("exit code ")
+            .next()
+            .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()))
+            .unwrap_or("?");
+        // The first line of the build's own output that reports an error, if any.
+        let cause = text
+            .lines()
+            .map(str::trim)
+            .find(|l| {
+                !l.starts_with("error: builder for")
+                    && !l.contains("dependencies of derivation")
+                    && l.to_lowercase().contains("error")
+            })
+            .map(|l| format!(" The first error in its log: `{l}`."))
+            .unwrap_or_default();
+        found.push(Explanation {
+            kind: "build-failed",
+            title: format!("Building {} failed", crate::build_log::drv_name(drv)),
+            meaning: format!(
+                "The build script exited with code {code}; Nix keeps nothing of a failed build.{cause} Packages that depend on it were not built either."
+            ),
+            fix: format!(
+                "Read its log (`nix log {drv}`, or build with `-L` to see it live) and fix the cause in the package's source or expression; `nix build --keep-failed` keeps the build directory for a look inside."
+            ),
+            location: None,
+        });
+    }
     let network =
         text.contains("Couldn't resolve host name") || text.contains("unable to download");
     if network && found.is_empty() {

@@ -40,6 +40,8 @@ pub struct RunOptions {
     /// A build to show live (`nixbench build`, `nixbench watch`); without it the demo replays its
     /// recorded build.
     pub build_source: Option<Source>,
+    /// The tab to open on (`nixbench tour` opens the Tour).
+    pub start_tab: super::state::Tab,
 }
 
 /// What the session leaves behind for the command that started it.
@@ -283,6 +285,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         theme,
         log_lines,
         build_source,
+        start_tab,
     } = options;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let guard = TerminalGuard::enter()?;
@@ -300,6 +303,16 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     };
     state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
     let durations_path = crate::config::Dirs::from_env().state.join("durations.json");
+    let tour_path = crate::config::Dirs::from_env().state.join("tour.json");
+    let progress = super::tour::Progress::load(&tour_path);
+    state.tour.completed = progress.completed;
+    state.tour.completed.resize(state.tour.lessons.len(), false);
+    state.tour.step = progress
+        .step
+        .min(state.tour.lessons.len().saturating_sub(1));
+    if start_tab == super::state::Tab::Tour {
+        state.tab = super::state::Tab::Tour;
+    }
     state.build.durations = crate::build_log::history::Durations::load(&durations_path);
     state.build.record_history = build_source.is_some();
     start_loaders(&workspace, &tx, build_source);
@@ -382,6 +395,10 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                         // Either way, show what is on disk now.
                         let _ = sender.send(read_flake_msg(&pending.path));
                     });
+                }
+                Effect::SaveTour(progress) => {
+                    let path = tour_path.clone();
+                    tokio::task::spawn_blocking(move || progress.save(&path));
                 }
                 Effect::SaveDurations(durations) => {
                     let path = durations_path.clone();

@@ -299,6 +299,7 @@ pub struct FlakeState {
 pub struct Lesson {
     pub title: String,
     pub body: String,
+    pub goal: String,
     pub hint: String,
 }
 
@@ -307,6 +308,8 @@ pub struct TourState {
     pub lessons: Vec<Lesson>,
     pub step: usize,
     pub show_hint: bool,
+    /// Which lessons the user has done, detected from what they did in the views.
+    pub completed: Vec<bool>,
 }
 
 /// A short message in the status line.

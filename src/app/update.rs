@@ -66,6 +66,8 @@ pub enum Effect {
     },
     /// Write a confirmed change to flake.nix safely (checked, backed up, atomic).
     WriteFile(Box<PendingWrite>),
+    /// Save tour progress to the state directory.
+    SaveTour(super::tour::Progress),
     /// Write the build-duration history to the state directory.
     SaveDurations(crate::build_log::history::Durations),
     OpenEditor {
@@ -76,6 +78,26 @@ pub enum Effect {
 }
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let step_before = state.tour.step;
+    let mut effects = handle(state, msg);
+    let newly = super::tour::observe(state);
+    if let Some(&last) = newly.last() {
+        let title = state.tour.lessons[last].title.clone();
+        state.notice = Some(Notice {
+            text: format!("Tour: \"{title}\" done ✓ (5 for the tour, n for the next lesson)"),
+            is_error: false,
+        });
+    }
+    if !newly.is_empty() || state.tour.step != step_before {
+        effects.push(Effect::SaveTour(super::tour::Progress {
+            completed: state.tour.completed.clone(),
+            step: state.tour.step,
+        }));
+    }
+    effects
+}
+
+fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
         Msg::Key(key) => {
@@ -478,7 +500,14 @@ fn move_selection(state: &mut AppState, delta: isize) {
 fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
     let p = &mut state.packages;
     match command {
-        Command::Search => p.editing = true,
+        // `/` starts a new search, as in less and vim.
+        Command::Search => {
+            p.editing = true;
+            if !p.query.is_empty() {
+                p.query.clear();
+                request_search(state, effects);
+            }
+        }
         Command::Back => {
             if p.detail_focus {
                 p.detail_focus = false;

@@ -21,7 +21,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         .enumerate()
         .map(|(i, lesson)| {
             let line = Line::from(vec![
-                Span::styled(if i < t.step { "✓ " } else { "  " }, theme.ok()),
+                Span::styled(
+                    if t.completed.get(i).copied().unwrap_or(false) {
+                        "✓ "
+                    } else {
+                        "  "
+                    },
+                    theme.ok(),
+                ),
                 Span::raw(super::fit(&lesson.title, 32)),
             ]);
             if i == t.step {
@@ -43,6 +50,17 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         Line::raw(""),
     ];
     lines.extend(super::markdown::render(&lesson.body, theme));
+    lines.push(Line::raw(""));
+    if t.completed.get(t.step).copied().unwrap_or(false) {
+        lines.push(Line::styled(
+            "✓ Done: you did it in the real view.",
+            theme.ok(),
+        ));
+    } else {
+        let mut goal = vec![Span::styled("Goal: ", theme.accent())];
+        goal.extend(super::markdown::inline(&lesson.goal, theme));
+        lines.push(Line::from(goal));
+    }
     lines.push(Line::raw(""));
     if t.show_hint {
         lines.push(Line::from(vec![

@@ -12,6 +12,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(extra_env: &str) -> Option<Self> {
+        Self::start_with(extra_env, "--demo")
+    }
+
+    fn start_with(extra_env: &str, args: &str) -> Option<Self> {
         if !crate::require("tmux") {
             return None;
         }
@@ -26,7 +30,7 @@ impl Tmux {
         let home = tmux._home.path().display().to_string();
         tmux.keys(&[
             &format!(
-                "PS1='$ ' HOME={home} XDG_CACHE_HOME={home}/cache {extra_env} {binary} --demo"
+                "PS1='$ ' HOME={home} XDG_CACHE_HOME={home}/cache XDG_STATE_HOME={home}/state {extra_env} {binary} {args}"
             ),
             "Enter",
         ]);
@@ -192,6 +196,96 @@ fn add_a_package_to_the_flake_see_an_outside_edit_and_undo() {
     assert!(
         restored.contains("Edited elsewhere"),
         "undo keeps the outside edit: {restored}"
+    );
+    t.keys(&["q"]);
+}
+
+fn type_text(t: &Tmux, text: &str) {
+    for c in text.chars() {
+        t.keys(&["-l", &c.to_string()]);
+    }
+}
+
+/// Opens the Tour tab and waits until `count` lessons are ticked.
+fn ticks(t: &Tmux, count: usize) {
+    t.keys(&["5"]);
+    let start = Instant::now();
+    loop {
+        let screen = t.screen();
+        if screen.contains("Lesson ")
+            && screen.lines().filter(|l| l.starts_with("│✓ ")).count() == count
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "expected {count} lessons ticked:\n{screen}"
+        );
+        sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_whole_tour_in_demo_mode_from_real_actions() {
+    let Some(t) = Tmux::start_with("", "tour --demo") else {
+        return;
+    };
+    t.wait_for("Lesson 1 of 6");
+    t.wait_for("Goal: in the Graph tab");
+    // 1: walk into a store path.
+    t.keys(&["2"]);
+    t.wait_for("libgreet-0.4.0");
+    t.keys(&["Enter"]);
+    t.wait_for("1. Derivations and store paths\" done");
+    ticks(&t, 1);
+    // 2: search and read a lib function's docs.
+    t.keys(&["1", "/"]);
+    type_text(&t, "lib:concatStringsSep");
+    t.keys(&["Enter"]);
+    t.wait_for("concatStringsSep :: string");
+    ticks(&t, 2);
+    // 3: an explanation of the dev shell.
+    t.keys(&["4"]);
+    for _ in 0..18 {
+        t.keys(&["j"]);
+    }
+    t.wait_for("Development environments");
+    ticks(&t, 3);
+    // 4: the diff that adds a package.
+    t.keys(&["1", "/"]);
+    type_text(&t, "figlet");
+    t.keys(&["Enter"]);
+    t.wait_for("program      figlet");
+    t.keys(&["a"]);
+    t.wait_for("Add figlet to the default dev shell?");
+    t.keys(&["n"]);
+    ticks(&t, 4);
+    // 5 and 6: the failed build's first error, then its explanation at the end of the log.
+    t.keys(&["3"]);
+    t.wait_for("dep failed");
+    t.keys(&["E"]);
+    t.wait_for("5. Build and read the log\" done");
+    t.keys(&["G"]);
+    t.wait_for("6. Read common errors\" done");
+    ticks(&t, 6);
+    t.keys(&["q"]);
+    t.wait_for("$ ");
+
+    // Progress is kept, and --reset forgets it.
+    let state = t._home.path().join("state/nixbench/tour.json");
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        saved["completed"],
+        serde_json::json!([true, true, true, true, true, true])
+    );
+    let binary = env!("CARGO_BIN_EXE_nixbench");
+    let home = t._home.path().display().to_string();
+    t.keys(&[&format!("clear; HOME={home} XDG_CACHE_HOME={home}/cache XDG_STATE_HOME={home}/state {binary} tour --demo --reset"), "Enter"]);
+    let screen = t.wait_for("Goal: in the Graph tab");
+    assert_eq!(
+        screen.lines().filter(|l| l.starts_with("│✓ ")).count(),
+        0,
+        "{screen}"
     );
     t.keys(&["q"]);
 }
