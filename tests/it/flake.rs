@@ -166,3 +166,67 @@ fn nix_flake_check_on_a_local_path_input() {
                 .and(predicate::str::contains("package 'hello-2.12.1'")),
         );
 }
+
+#[test]
+fn update_one_input_shows_the_lock_change_then_writes_it() {
+    if !require("nix") {
+        return;
+    }
+    let p = Project::new();
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(source.path().join("v"), "1\n").unwrap();
+    let flake = format!(
+        "{{\n  inputs.src = {{ url = \"path:{}\"; flake = false; }};\n  outputs = {{ self, src }}: {{ value = builtins.readFile \"${{src}}/v\"; }};\n}}\n",
+        source.path().display()
+    );
+    std::fs::write(p.dir.path().join("flake.nix"), flake).unwrap();
+    let status = std::process::Command::new("nix")
+        .args([
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "flake",
+            "lock",
+        ])
+        .current_dir(p.dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let lock = p.dir.path().join("flake.lock");
+    let before = std::fs::read_to_string(&lock).unwrap();
+    // Freshly locked: nothing to update.
+    p.nixbench()
+        .args(["flake", "update", "src", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already up to date"));
+    std::fs::write(source.path().join("v"), "2\n").unwrap();
+    p.nixbench()
+        .args(["flake", "update", "src", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("src: narHash")
+                .and(predicate::str::contains("+        \"narHash\"")),
+        );
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap(),
+        before,
+        "--dry-run writes nothing"
+    );
+    p.nixbench()
+        .args(["flake", "update", "src", "--yes"])
+        .assert()
+        .success();
+    let after = std::fs::read_to_string(&lock).unwrap();
+    assert_ne!(after, before);
+    p.nixbench()
+        .args(["flake", "update", "src", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already up to date"));
+    p.nixbench()
+        .args(["flake", "update", "nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("inputs: src"));
+}
