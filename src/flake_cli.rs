@@ -260,7 +260,7 @@ pub fn lock_changes(old: &str, new: &str) -> Vec<String> {
         v.and_then(|v| {
             v.as_str()
                 .map(|s| s.chars().take(n).collect())
-                .or_else(|| v.as_i64().map(|t| date(t)))
+                .or_else(|| v.as_i64().map(date))
         })
         .unwrap_or_else(|| "-".into())
     };
