@@ -556,23 +556,15 @@ fn index(
             .nix
             .as_ref()
             .map_err(|e| Failure::usage(e.clone()))?;
-        eprintln!(
-            "evaluating with nix-env -qaP --json --meta (this can take minutes on a full nixpkgs)…"
-        );
-        let program = nix.program.with_file_name("nix-env");
-        let args: Vec<std::ffi::OsString> = vec![
-            "-f".into(),
-            root.clone().into(),
-            "-qaP".into(),
-            "--json".into(),
-            "--meta".into(),
-        ];
-        let json = crate::nix::run_blocking(&program, &args, None).map_err(|e| Failure {
-            code: 1,
-            message: e.to_string(),
-        })?;
-        let entries = evaluated::import_reader(&json[..], Some(&root))
-            .map_err(|e| Failure::usage(format!("nix-env output: {e}")))?;
+        eprintln!("evaluating with nix-env -qaP --json --meta (minutes on a full nixpkgs)…");
+        let expected = index.count(EntryKind::Package);
+        let entries = evaluated::evaluate(nix, &root, &mut |seen| {
+            progress("evaluating", seen.min(expected), expected)
+        })
+        .map_err(|message| Failure { code: 1, message })?;
+        if std::io::stderr().is_terminal() {
+            eprintln!();
+        }
         eprintln!("evaluated {} packages", entries.len());
         index.merge(entries);
     }

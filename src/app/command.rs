@@ -75,6 +75,8 @@ commands! {
     CycleScope = "cycle-scope",
     /// Open the selection's source in $EDITOR
     Edit = "edit",
+    /// Evaluate nixpkgs with nix-env in the background for exact versions and meta
+    EvaluateIndex = "evaluate-index",
     /// Add the selected package to this project's dev shell (shows the diff first)
     AddToFlake = "add-to-flake",
     /// Undo the last change nixbench made to flake.nix

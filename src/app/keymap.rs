@@ -176,6 +176,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Packages, "s", CycleScope),
         (Packages, "e", Edit),
         (Packages, "a", AddToFlake),
+        (Packages, "E", EvaluateIndex),
         (Flake, "u", Undo),
         (Graph, "w", Why),
         (Graph, "s", Sort),

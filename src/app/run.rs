@@ -26,6 +26,7 @@ use super::state::{AppState, GraphData, StatusInfo};
 use super::update::{update, Effect, Msg};
 use crate::build_log::source::{stream, Feed, Source};
 use crate::build_log::{parse_line, LineSplitter};
+use crate::nixpkgs::search::Searchable;
 use crate::views::theme::Theme;
 use crate::workspace::{self, Workspace};
 
@@ -316,6 +317,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     state.build.durations = crate::build_log::history::Durations::load(&durations_path);
     state.build.record_history = build_source.is_some();
     start_loaders(&workspace, &tx, build_source);
+    let evaluating = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     let latest_search = Arc::new(AtomicU64::new(0));
     let mut events = EventStream::new();
@@ -394,6 +396,68 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                         let _ = sender.send(msg);
                         // Either way, show what is on disk now.
                         let _ = sender.send(read_flake_msg(&pending.path));
+                    });
+                }
+                Effect::EvaluateIndex => {
+                    if evaluating.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    let (Some(searchable), Ok(nix), Some(root)) = (
+                        state.packages.index.ready().cloned(),
+                        workspace.nix.clone(),
+                        workspace
+                            .nixpkgs
+                            .found
+                            .as_ref()
+                            .and_then(|s| s.path())
+                            .map(PathBuf::from),
+                    ) else {
+                        state.notice = Some(super::state::Notice {
+                            text: "evaluation needs Nix and a nixpkgs tree (the demo ships its evaluation already)".into(),
+                            is_error: true,
+                        });
+                        continue;
+                    };
+                    evaluating.store(true, Ordering::SeqCst);
+                    let running = evaluating.clone();
+                    let sender = tx.clone();
+                    let cache_path = workspace::index_cache_path(&workspace, &root);
+                    tokio::task::spawn_blocking(move || {
+                        let expected = searchable.count(crate::nixpkgs::EntryKind::Package);
+                        let mut last = Instant::now();
+                        let result =
+                            crate::nixpkgs::evaluated::evaluate(&nix, &root, &mut |seen| {
+                                if last.elapsed() > Duration::from_millis(500) {
+                                    last = Instant::now();
+                                    let _ = sender.send(Msg::Notice {
+                                        text: format!(
+                                            "evaluating nixpkgs: {seen} of ~{expected} packages"
+                                        ),
+                                        is_error: false,
+                                    });
+                                }
+                            });
+                        match result {
+                            Ok(entries) => {
+                                let count = entries.len();
+                                let mut index = searchable.to_index();
+                                index.merge(entries);
+                                let _ = crate::nixpkgs::cache::save(&cache_path, &index);
+                                let refined = Searchable::new(Arc::new(index));
+                                let _ = sender.send(Msg::IndexLoaded(Ok(Arc::new(refined))));
+                                let _ = sender.send(Msg::Notice {
+                                    text: format!("evaluated {count} packages; the index now has exact versions and meta"),
+                                    is_error: false,
+                                });
+                            }
+                            Err(message) => {
+                                let _ = sender.send(Msg::Notice {
+                                    text: message,
+                                    is_error: true,
+                                });
+                            }
+                        }
+                        running.store(false, Ordering::SeqCst);
                     });
                 }
                 Effect::SaveTour(progress) => {

@@ -66,6 +66,8 @@ pub enum Effect {
     },
     /// Write a confirmed change to flake.nix safely (checked, backed up, atomic).
     WriteFile(Box<PendingWrite>),
+    /// Evaluate nixpkgs in the background and refine the index.
+    EvaluateIndex,
     /// Save tour progress to the state directory.
     SaveTour(super::tour::Progress),
     /// Write the build-duration history to the state directory.
@@ -515,6 +517,16 @@ fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Ef
                 p.query.clear();
                 request_search(state, effects);
             }
+        }
+        Command::EvaluateIndex => {
+            if p.index.ready().is_none() {
+                return;
+            }
+            state.notice = Some(Notice {
+                text: "evaluating nixpkgs with nix-env in the background…".into(),
+                is_error: false,
+            });
+            effects.push(Effect::EvaluateIndex);
         }
         Command::AddToFlake => {
             let Some(hit) = p.results.hits.get(p.selected).copied() else {

@@ -162,6 +162,60 @@ fn license_text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// Runs `nix-env -f ROOT -qaP --json --meta` and parses what it prints, calling `progress(seen)`
+/// as packages stream in (each top-level attribute starts a line with two spaces and a quote).
+pub fn evaluate(
+    nix: &crate::nix::NixInfo,
+    root: &Path,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<Entry>, String> {
+    use std::io::Read;
+    let program = nix.program.with_file_name("nix-env");
+    let mut child = std::process::Command::new(&program)
+        .arg("-f")
+        .arg(root)
+        .args(["-qaP", "--json", "--meta"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not run {}: {e}", program.display()))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let stderr = child.stderr.take();
+    // Read stderr on a thread so a chatty evaluation cannot fill its pipe and stall.
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    });
+    let mut json = Vec::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut seen = 0;
+    loop {
+        let n = stdout.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        let start = json.len();
+        json.extend_from_slice(&buf[..n]);
+        // Count new top-level keys: `\n  "` at the start of a line.
+        let from = start.saturating_sub(3);
+        seen += json[from..].windows(4).filter(|w| w == b"\n  \"").count();
+        progress(seen);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let errors = errors.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!(
+            "nix-env failed: {}",
+            crate::nix::error_message(&errors)
+        ));
+    }
+    import_reader(&json[..], Some(root)).map_err(|e| format!("nix-env output: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

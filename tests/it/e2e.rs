@@ -289,3 +289,24 @@ fn the_whole_tour_in_demo_mode_from_real_actions() {
     );
     t.keys(&["q"]);
 }
+
+#[test]
+fn evaluate_the_index_in_the_background_from_a_project() {
+    if !crate::require("nix-env") {
+        return;
+    }
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("default.nix"), "{ }: { }\n").unwrap();
+    let nix_path = format!(
+        "NIX_PATH=nixpkgs={}",
+        crate::fixture("nixpkgs-mini").display()
+    );
+    let Some(t) = Tmux::start_with(&nix_path, &format!("-C {}", project.path().display())) else {
+        return;
+    };
+    t.wait_for("NIX_PATH");
+    t.wait_for("pkg     broken-app");
+    t.keys(&["E"]);
+    t.wait_for("evaluated 15 packages");
+    t.keys(&["q"]);
+}
