@@ -398,6 +398,27 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                         let _ = sender.send(read_flake_msg(&pending.path));
                     });
                 }
+                Effect::LoadExcerpt { name, path, line } => {
+                    let sender = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        // A few lines before the definition for its doc comment's end, more after.
+                        let Ok(text) = std::fs::read_to_string(&path) else {
+                            return;
+                        };
+                        let first = line.saturating_sub(2).max(1);
+                        let lines: Vec<String> = text
+                            .lines()
+                            .skip(first as usize - 1)
+                            .take(16)
+                            .map(str::to_string)
+                            .collect();
+                        let _ = sender.send(Msg::Excerpt {
+                            name,
+                            first_line: first,
+                            lines,
+                        });
+                    });
+                }
                 Effect::EvaluateIndex => {
                     if evaluating.load(Ordering::SeqCst) {
                         continue;

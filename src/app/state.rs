@@ -132,6 +132,8 @@ pub struct PackagesState {
     pub searching: bool,
     pub detail_focus: bool,
     pub detail_scroll: usize,
+    /// Source lines around the selected entry's definition: (entry name, first line number, lines).
+    pub excerpt: Option<(String, u32, Vec<String>)>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

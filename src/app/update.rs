@@ -53,6 +53,12 @@ pub enum Msg {
         change: Box<PendingWrite>,
         backup: Option<PathBuf>,
     },
+    /// Source lines for the details pane.
+    Excerpt {
+        name: String,
+        first_line: u32,
+        lines: Vec<String>,
+    },
     /// A command chosen by other means (palette, tests).
     Run(Command),
 }
@@ -66,6 +72,12 @@ pub enum Effect {
     },
     /// Write a confirmed change to flake.nix safely (checked, backed up, atomic).
     WriteFile(Box<PendingWrite>),
+    /// Read a few lines of source around a definition, for the details pane.
+    LoadExcerpt {
+        name: String,
+        path: PathBuf,
+        line: u32,
+    },
     /// Evaluate nixpkgs in the background and refine the index.
     EvaluateIndex,
     /// Save tour progress to the state directory.
@@ -134,6 +146,7 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.packages.searching = false;
                 state.packages.selected = 0;
                 state.packages.detail_scroll = 0;
+                request_excerpt(state, &mut effects);
             }
         }
         Msg::GraphLoaded { build_time, result } => {
@@ -185,6 +198,11 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::BuildStdout(bytes) => state.build.stdout = bytes,
+        Msg::Excerpt {
+            name,
+            first_line,
+            lines,
+        } => state.packages.excerpt = Some((name, first_line, lines)),
         Msg::Notice { text, is_error } => state.notice = Some(Notice { text, is_error }),
         Msg::FlakeWritten { change, backup } => {
             let (path, is_undo) = (change.path.clone(), change.is_undo);
@@ -359,6 +377,13 @@ fn page(state: &AppState) -> usize {
 }
 
 pub fn run(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    run_command(state, command, effects);
+    if state.tab == Tab::Packages && state.overlay == Overlay::None {
+        request_excerpt(state, effects);
+    }
+}
+
+fn run_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
     // Overlays take navigation first.
     match &mut state.overlay {
         Overlay::Help { scroll } => {
@@ -440,6 +465,32 @@ fn clamp_add(value: usize, delta: isize, len: usize) -> usize {
     (value as isize)
         .saturating_add(delta)
         .clamp(0, len as isize - 1) as usize
+}
+
+/// Asks for the source around the selected entry's definition, unless it is already shown.
+fn request_excerpt(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let p = &state.packages;
+    let (Some(searchable), Some(hit), Some(root)) = (
+        p.index.ready(),
+        p.results.hits.get(p.selected),
+        &state.status.nixpkgs_root,
+    ) else {
+        return;
+    };
+    let entry = searchable.entry(*hit);
+    if p.excerpt
+        .as_ref()
+        .is_some_and(|(name, ..)| *name == entry.name)
+    {
+        return;
+    }
+    if let (Some(file), Some(line)) = (entry.file, entry.line) {
+        effects.push(Effect::LoadExcerpt {
+            name: entry.name,
+            path: root.join(file),
+            line,
+        });
+    }
 }
 
 fn move_selection(state: &mut AppState, delta: isize) {

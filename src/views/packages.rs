@@ -94,7 +94,23 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     let detail_block = block(" Details ", p.detail_focus, theme);
     match p.results.hits.get(p.selected) {
         Some(hit) => {
-            let lines = detail_lines(&searchable.entry(*hit), theme);
+            let entry = searchable.entry(*hit);
+            let mut lines = detail_lines(&entry, theme);
+            if let Some((name, first, source)) = &p.excerpt {
+                if *name == entry.name {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::styled("Source", theme.heading()));
+                    let numbered = super::highlight::nix(&source.join("\n"), theme);
+                    for (i, line) in numbered.into_iter().enumerate() {
+                        let mut spans = vec![Span::styled(
+                            format!("{:>5} ", *first as usize + i),
+                            theme.muted(),
+                        )];
+                        spans.extend(line.spans);
+                        lines.push(Line::from(spans));
+                    }
+                }
+            }
             frame.render_widget(
                 Paragraph::new(lines)
                     .block(detail_block)

@@ -344,3 +344,55 @@ fn build_log_search_and_show_in_graph() {
         "greeter-1.0.0.drv"
     );
 }
+
+#[test]
+fn details_ask_for_and_show_the_source_excerpt() {
+    let mut state = demo_state();
+    let searchable = state.packages.index.ready().unwrap().clone();
+    let results = searchable
+        .search(
+            &Query::parse("lib:concatStringsSep", Scope::All),
+            50,
+            &|| false,
+        )
+        .unwrap();
+    let generation = state.packages.generation;
+    let effects = update(
+        &mut state,
+        Msg::SearchDone {
+            generation,
+            results,
+        },
+    );
+    let (name, path, line) = effects
+        .iter()
+        .find_map(|e| match e {
+            nixbench::app::Effect::LoadExcerpt { name, path, line } => {
+                Some((name.clone(), path.clone(), *line))
+            }
+            _ => None,
+        })
+        .expect("an excerpt is requested for the selection");
+    assert!(path.ends_with("lib/strings.nix"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .skip(line as usize - 2)
+        .take(4)
+        .map(str::to_string)
+        .collect();
+    update(
+        &mut state,
+        Msg::Excerpt {
+            name,
+            first_line: line - 1,
+            lines,
+        },
+    );
+    let screen = screen(&state);
+    assert!(screen.contains("Source"), "{screen}");
+    assert!(
+        screen.contains("concatStringsSep = builtins.concatStringsSep;"),
+        "{screen}"
+    );
+}
