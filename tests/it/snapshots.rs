@@ -389,6 +389,8 @@ fn details_ask_for_and_show_the_source_excerpt() {
             lines,
         },
     );
+    // The excerpt comes after the docs: scroll the details pane down to it.
+    state.packages.detail_scroll = 20;
     let screen = screen(&state);
     assert!(screen.contains("Source"), "{screen}");
     assert!(
