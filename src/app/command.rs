@@ -85,6 +85,8 @@ commands! {
     Why = "why",
     /// Cycle the sort order: name, closure size, added size
     Sort = "sort",
+    /// Compare the closure with another (a store path, ./result, an installable or saved JSON)
+    Compare = "compare",
     /// Switch between the runtime closure and the build-time derivation graph
     ToggleBuildTime = "toggle-build-time",
     /// Show the selection's package in the Packages tab

@@ -181,6 +181,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Graph, "w", Why),
         (Graph, "s", Sort),
         (Graph, "t", ToggleBuildTime),
+        (Graph, "c", Compare),
         (Graph, "d", Docs),
         (Build, "f", Follow),
         (Build, "E", FirstError),

@@ -398,6 +398,40 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                         let _ = sender.send(read_flake_msg(&pending.path));
                     });
                 }
+                Effect::Compare { other } => {
+                    let Some(current) = state.graph.data.ready().map(|d| d.graph.clone()) else {
+                        continue;
+                    };
+                    let derivation = state.graph.build_time;
+                    let (nix, root_dir) = (workspace.nix.clone(), workspace.root.clone());
+                    let sender = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        use crate::graph::source;
+                        let path = root_dir.join(&other);
+                        let loaded = if other.ends_with(".json") && path.is_file() {
+                            source::from_file(&path, derivation).map_err(|e| e.to_string())
+                        } else {
+                            nix.and_then(|nix| {
+                                let root = source::Root::from_user(&other, &root_dir);
+                                source::from_nix(&nix, &root, derivation, &root_dir)
+                                    .map_err(|e| e.to_string())
+                            })
+                        };
+                        let result = loaded.and_then(|after| {
+                            let before_root = source::root_node(&current)
+                                .ok_or("the current graph has no root")?;
+                            let after_root =
+                                source::root_node(&after).ok_or(format!("{other} has no root"))?;
+                            Ok(crate::graph::report::closure_diff(
+                                &current,
+                                before_root,
+                                &after,
+                                after_root,
+                            ))
+                        });
+                        let _ = sender.send(Msg::Compared(result));
+                    });
+                }
                 Effect::LoadExcerpt { name, path, line } => {
                     let sender = tx.clone();
                     tokio::task::spawn_blocking(move || {

@@ -193,6 +193,10 @@ pub struct GraphState {
     pub sort: SortKey,
     /// Why-chains from the root to the current node, when asked for.
     pub why: Option<Vec<Vec<NodeId>>>,
+    /// The `c` prompt: what to compare the closure with.
+    pub compare_input: Option<String>,
+    /// The comparison with another closure, once loaded (or why it could not be).
+    pub comparison: Option<Result<crate::graph::report::ClosureDiff, String>>,
 }
 
 impl GraphState {
@@ -367,7 +371,7 @@ impl AppState {
             || (self.overlay == Overlay::None
                 && match self.tab {
                     Tab::Packages => self.packages.editing,
-                    Tab::Graph => self.graph.search.is_some(),
+                    Tab::Graph => self.graph.search.is_some() || self.graph.compare_input.is_some(),
                     Tab::Build => self.build.search.is_some(),
                     _ => false,
                 })

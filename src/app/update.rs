@@ -53,6 +53,8 @@ pub enum Msg {
         change: Box<PendingWrite>,
         backup: Option<PathBuf>,
     },
+    /// The comparison asked for with `c`.
+    Compared(Result<crate::graph::report::ClosureDiff, String>),
     /// Source lines for the details pane.
     Excerpt {
         name: String,
@@ -72,6 +74,10 @@ pub enum Effect {
     },
     /// Write a confirmed change to flake.nix safely (checked, backed up, atomic).
     WriteFile(Box<PendingWrite>),
+    /// Load another closure and compare the current graph with it.
+    Compare {
+        other: String,
+    },
     /// Read a few lines of source around a definition, for the details pane.
     LoadExcerpt {
         name: String,
@@ -198,6 +204,7 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::BuildStdout(bytes) => state.build.stdout = bytes,
+        Msg::Compared(result) => state.graph.comparison = Some(result),
         Msg::Excerpt {
             name,
             first_line,
@@ -271,6 +278,18 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
                     if let Some(command) = chosen {
                         run(state, command, effects);
                     }
+                } else if state.tab == Tab::Graph && state.graph.compare_input.is_some() {
+                    let other = state.graph.compare_input.take().unwrap_or_default();
+                    if !other.trim().is_empty() {
+                        state.graph.comparison = None;
+                        state.notice = Some(Notice {
+                            text: format!("loading {other}…"),
+                            is_error: false,
+                        });
+                        effects.push(Effect::Compare {
+                            other: other.trim().to_string(),
+                        });
+                    }
                 } else if state.tab == Tab::Graph {
                     jump_to_search_match(state);
                 } else if state.tab == Tab::Build {
@@ -294,6 +313,7 @@ fn leave_input(state: &mut AppState) {
         state.overlay = Overlay::None;
     } else if state.tab == Tab::Graph {
         state.graph.search = None;
+        state.graph.compare_input = None;
     } else if state.tab == Tab::Build {
         state.build.search = None;
     } else {
@@ -313,8 +333,13 @@ fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
             request_search(state, effects);
         }
         _ if state.tab == Tab::Graph => {
-            if let Some(search) = &mut state.graph.search {
-                search.push(c);
+            if let Some(text) = state
+                .graph
+                .search
+                .as_mut()
+                .or(state.graph.compare_input.as_mut())
+            {
+                text.push(c);
             }
         }
         _ if state.tab == Tab::Build => {
@@ -333,8 +358,13 @@ fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
             *selected = 0;
         }
         _ if state.tab == Tab::Graph => {
-            if let Some(search) = &mut state.graph.search {
-                search.pop();
+            if let Some(text) = state
+                .graph
+                .search
+                .as_mut()
+                .or(state.graph.compare_input.as_mut())
+            {
+                text.pop();
             }
         }
         _ if state.tab == Tab::Build => {
@@ -705,7 +735,9 @@ fn graph_command(state: &mut AppState, command: Command, effects: &mut Vec<Effec
             }
         }
         Command::Back => {
-            if g.why.is_some() {
+            if g.comparison.is_some() {
+                g.comparison = None;
+            } else if g.why.is_some() {
                 g.why = None;
             } else if let Some(previous) = g.history.pop() {
                 g.current = previous;
@@ -715,6 +747,7 @@ fn graph_command(state: &mut AppState, command: Command, effects: &mut Vec<Effec
         }
         Command::Sort => g.sort = g.sort.next(),
         Command::Search => g.search = Some(String::new()),
+        Command::Compare => g.compare_input = Some(String::new()),
         Command::Why => {
             let root = graph.roots.first().copied().unwrap_or(0);
             g.why = Some(algo::why_chains(

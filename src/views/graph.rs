@@ -140,7 +140,44 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         areas.list,
     );
 
-    if let Some(chains) = &g.why {
+    if let Some(query) = &g.compare_input {
+        let line = Line::from(vec![
+            Span::raw(query.clone()),
+            Span::styled("▏", theme.accent()),
+        ]);
+        let title =
+            " Compare with: store path, ./result, .#attr, nixpkgs#x or saved .json (Enter) ";
+        frame.render_widget(
+            Paragraph::new(line).block(block(title, true, theme)),
+            areas.header,
+        );
+    }
+    if let Some(comparison) = &g.comparison {
+        let lines: Vec<Line> = match comparison {
+            Ok(diff) => crate::graph::report::closure_diff_text(diff)
+                .lines()
+                .map(|l| {
+                    let style = if l.trim_start().starts_with('+') {
+                        theme.ok()
+                    } else if l.trim_start().starts_with('-') {
+                        theme.error()
+                    } else if l.trim_start().starts_with('~') {
+                        theme.warn()
+                    } else {
+                        theme.heading()
+                    };
+                    Line::styled(l.to_string(), style)
+                })
+                .collect(),
+            Err(error) => vec![Line::styled(error.clone(), theme.error())],
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block(" Comparison (Esc closes) ", true, theme))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            areas.detail,
+        );
+    } else if let Some(chains) = &g.why {
         let mut lines = vec![Line::styled(
             format!(
                 "Why is {} in the closure of {}?",

@@ -310,3 +310,30 @@ fn evaluate_the_index_in_the_background_from_a_project() {
     t.wait_for("evaluated 15 packages");
     t.keys(&["q"]);
 }
+
+#[test]
+fn compare_the_closure_with_a_saved_one() {
+    let Some(t) = Tmux::start("") else { return };
+    t.wait_for("pkg     broken-app");
+    // The demo closure with hello bumped to 2.13.
+    let recorded =
+        std::fs::read_to_string(crate::fixture("golden/nix-2.8.0/path-info-greeter.json")).unwrap();
+    let other = t._home.path().join("other.json");
+    std::fs::write(&other, recorded.replace("hello-2.12.1", "hello-2.13")).unwrap();
+    t.keys(&["2"]);
+    t.wait_for("Referrers");
+    t.keys(&["c"]);
+    t.wait_for("Compare with");
+    type_text(&t, &other.display().to_string());
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Comparison (Esc closes)");
+    let screen = if screen.contains("hello") {
+        screen
+    } else {
+        t.wait_for("2.12.1 -> 2.13")
+    };
+    assert!(screen.contains("~ hello"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("References (2)");
+    t.keys(&["q"]);
+}
