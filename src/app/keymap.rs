@@ -187,6 +187,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Build, "E", FirstError),
         (Build, "o", ShowInGraph),
         (Flake, "x", Explain),
+        (Flake, "d", Docs),
         (Tour, "n", NextStep),
         (Tour, "p", PrevStep),
         (Tour, "H", Hint),

@@ -316,6 +316,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     }
     state.build.durations = crate::build_log::history::Durations::load(&durations_path);
     state.build.record_history = build_source.is_some();
+    state.flake.project_root = Some(workspace.root.clone());
     start_loaders(&workspace, &tx, build_source);
     let evaluating = Arc::new(std::sync::atomic::AtomicBool::new(false));
 

@@ -298,6 +298,10 @@ pub struct FlakeState {
     pub lock_duplicates: Vec<Vec<String>>,
     /// Changes nixbench made, newest last: `u` takes the last one back.
     pub undo: Vec<UndoEntry>,
+    /// Where `nixbench flake init` would write, when the project has no flake.nix yet.
+    pub project_root: Option<PathBuf>,
+    /// The template selected in the init wizard.
+    pub template: usize,
 }
 
 /// One lesson of the tour.

@@ -482,7 +482,7 @@ fn run_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>
             Tab::Packages => packages_command(state, command, effects),
             Tab::Graph => graph_command(state, command, effects),
             Tab::Build => build_command(state, command),
-            Tab::Flake => flake_command(state, command),
+            Tab::Flake => flake_command(state, command, effects),
             Tab::Tour => tour_command(state, command),
         },
     }
@@ -564,13 +564,17 @@ fn move_selection(state: &mut AppState, delta: isize) {
             }
         }
         Tab::Flake => {
-            let lines = state
-                .flake
-                .flake
-                .as_ref()
-                .map_or(0, |f| f.text().lines().count());
-            state.flake.cursor_line = clamp_add(state.flake.cursor_line, delta, lines);
-            update_explanation(state);
+            match state.flake.flake.as_ref().map(|f| f.text().lines().count()) {
+                Some(lines) => {
+                    state.flake.cursor_line = clamp_add(state.flake.cursor_line, delta, lines);
+                    update_explanation(state);
+                }
+                // No flake.nix yet: the init wizard's template list.
+                None => {
+                    let count = crate::flake::templates::names().len();
+                    state.flake.template = clamp_add(state.flake.template, delta, count);
+                }
+            }
         }
         Tab::Tour => {
             let t = &mut state.tour;
@@ -953,7 +957,52 @@ fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs::Entry) {
     }
 }
 
-fn flake_command(state: &mut AppState, command: Command) {
+/// The init wizard: the chosen template as a new flake.nix, shown as a diff to confirm.
+fn propose_init(state: &mut AppState) {
+    let Some(root) = state.flake.project_root.clone() else {
+        return;
+    };
+    let names = crate::flake::templates::names();
+    let Some(name) = names.get(state.flake.template) else {
+        return;
+    };
+    let text = crate::flake::templates::get(name)
+        .unwrap_or_default()
+        .to_string();
+    let path = root.join("flake.nix");
+    let diff = crate::flake::diff::unified("", &text, "/dev/null", "b/flake.nix", 3);
+    state.overlay = Overlay::Confirm(Box::new(PendingWrite {
+        title: format!("Create flake.nix from the {name} template?"),
+        path,
+        original: String::new(),
+        new: text,
+        diff,
+        scroll: 0,
+        is_undo: false,
+        added: None,
+    }));
+}
+
+fn flake_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    if state.flake.flake.is_none() && command == Command::Open {
+        return propose_init(state);
+    }
+    if command == Command::Docs {
+        // Look the construct under the cursor up in the Packages & functions browser.
+        let Some((title, _)) = &state.flake.explanation else {
+            state.notice = Some(Notice {
+                text: "move to a line nixbench explains first (x)".into(),
+                is_error: false,
+            });
+            return;
+        };
+        let word = title.rsplit('.').next().unwrap_or(title).to_string();
+        state.packages.query = word;
+        state.packages.editing = false;
+        state.tab = Tab::Packages;
+        request_search(state, effects);
+        return;
+    }
     if command == Command::Undo {
         let Some(entry) = state.flake.undo.pop() else {
             state.notice = Some(Notice {

@@ -17,13 +17,24 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
             .areas(areas.body);
     let Some(flake) = &f.flake else {
-        let text = f.error.clone().unwrap_or_else(|| {
-            "no flake.nix in this project: `nixbench flake init` creates one".into()
-        });
+        // No flake.nix yet: offer the templates.
+        let mut lines = vec![
+            Line::styled("This project has no flake.nix yet.", theme.heading()),
+            Line::raw(f.error.clone().unwrap_or_default()),
+            Line::raw("Choose a dev shell template (j/k) and press Enter to see the file before it is written:"),
+            Line::raw(""),
+        ];
+        for (i, name) in crate::flake::templates::names().iter().enumerate() {
+            let line = Line::raw(format!("  {name}"));
+            lines.push(if i == f.template {
+                line.style(theme.selection())
+            } else {
+                line
+            });
+        }
         frame.render_widget(
-            Paragraph::new(text)
-                .style(theme.muted())
-                .block(block(" flake.nix ", true, theme))
+            Paragraph::new(lines)
+                .block(block(" New flake ", true, theme))
                 .wrap(Wrap { trim: false }),
             areas.body,
         );

@@ -337,3 +337,38 @@ fn compare_the_closure_with_a_saved_one() {
     t.wait_for("References (2)");
     t.keys(&["q"]);
 }
+
+#[test]
+fn init_wizard_writes_a_template_after_showing_it() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("default.nix"), "{ }: { }\n").unwrap();
+    let nix_path = format!(
+        "NIX_PATH=nixpkgs={}",
+        crate::fixture("nixpkgs-mini").display()
+    );
+    let Some(t) = Tmux::start_with(&nix_path, &format!("-C {}", project.path().display())) else {
+        return;
+    };
+    t.wait_for("pkg     broken-app");
+    t.keys(&["4"]);
+    t.wait_for("This project has no flake.nix yet.");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("Create flake.nix from the rust template?");
+    t.wait_for("+            cargo");
+    assert!(
+        !project.path().join("flake.nix").exists(),
+        "nothing is written before the answer"
+    );
+    t.keys(&["y"]);
+    t.wait_for("(nixbench template: ru");
+    let written = std::fs::read_to_string(project.path().join("flake.nix")).unwrap();
+    assert_eq!(written, nixbench::flake::templates::get("rust").unwrap());
+    // d looks the construct on the cursor line up in the browser: line 9 defines forAllSystems.
+    for _ in 0..8 {
+        t.keys(&["j"]);
+    }
+    t.wait_for("forAllSystems");
+    t.keys(&["d"]);
+    t.wait_for("Search [all]");
+    t.keys(&["q"]);
+}
