@@ -206,10 +206,14 @@ fn read_flake_msg(path: &std::path::Path) -> Msg {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("could not read {}: {e}", path.display()));
     let lock = std::fs::read_to_string(path.with_file_name("flake.lock")).ok();
+    let read_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     Msg::FlakeLoaded {
         path: path.to_path_buf(),
         text,
         lock,
+        read_at,
     }
 }
 

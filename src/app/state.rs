@@ -302,6 +302,8 @@ pub struct FlakeState {
     pub project_root: Option<PathBuf>,
     /// The template selected in the init wizard.
     pub template: usize,
+    /// When flake.nix and flake.lock were last read (Unix seconds).
+    pub read_at: i64,
 }
 
 /// One lesson of the tour.

@@ -35,6 +35,8 @@ pub enum Msg {
         path: PathBuf,
         text: Result<String, String>,
         lock: Option<String>,
+        /// When it was read (Unix seconds), for the lock inputs' ages.
+        read_at: i64,
     },
     BuildEvents(Vec<(LogEvent, f64)>),
     BuildEnded {
@@ -168,8 +170,14 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 g.other = loaded;
             }
         }
-        Msg::FlakeLoaded { path, text, lock } => {
+        Msg::FlakeLoaded {
+            path,
+            text,
+            lock,
+            read_at,
+        } => {
             state.flake.path = Some(path);
+            state.flake.read_at = read_at;
             match text {
                 Ok(text) => {
                     state.flake.flake = Some(crate::flake::Flake::parse(text));

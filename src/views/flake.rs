@@ -129,9 +129,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
                 .as_deref()
                 .map(|r| &r[..r.len().min(8)])
                 .unwrap_or("-");
+            let age = node
+                .last_modified
+                .map(|t| format!(" · {} old", crate::flake::lock::age(t, f.read_at)))
+                .unwrap_or_default();
             info.push(Line::from(vec![
                 Span::styled(format!("  {:<14}", node.node), theme.accent()),
                 Span::raw(format!("{} {}", node.source, rev)),
+                Span::styled(age, theme.muted()),
             ]));
         }
         for group in &f.lock_duplicates {

@@ -80,6 +80,8 @@ fn demo_state() -> AppState {
             path: "/demo/project/flake.nix".into(),
             text: Ok(flake),
             lock: Some(lock),
+            // A fixed "now" keeps the lock ages in the snapshot stable: 2024-12-01.
+            read_at: 1_733_011_200,
         },
     );
 
