@@ -135,23 +135,35 @@ impl NixInfo {
         ]
     }
 
-    /// argv (after the program) for `nix path-info --json --recursive --closure-size` of `installable`.
-    pub fn path_info_args(&self, installable: &str) -> Vec<OsString> {
-        let mut args = self.common_args();
-        args.insert(0, "path-info".into());
-        args.extend(["--json", "--recursive", "--closure-size", installable].map(OsString::from));
+    /// argv (after the program) for `nix path-info --json --recursive --closure-size` of an
+    /// installable (`.#foo`, a store path, or `-f file.nix attr`).
+    pub fn path_info_args(&self, installable: &[OsString]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["path-info", "--json", "--recursive", "--closure-size"]
+            .map(OsString::from)
+            .to_vec();
+        args.extend(self.common_args());
+        args.extend(installable.iter().cloned());
         args
     }
 
-    /// argv for the recursive derivation graph of `installable`.
-    pub fn derivation_show_args(&self, installable: &str) -> Vec<OsString> {
+    /// argv for the recursive derivation graph of an installable.
+    pub fn derivation_show_args(&self, installable: &[OsString]) -> Vec<OsString> {
         let mut args: Vec<OsString> = self
             .derivation_show_command()
             .iter()
             .map(OsString::from)
             .collect();
         args.extend(self.common_args());
-        args.extend(["--recursive", installable].map(OsString::from));
+        args.push("--recursive".into());
+        args.extend(installable.iter().cloned());
+        args
+    }
+
+    /// argv for `nix build --no-link` of an installable: realises it without a result link.
+    pub fn realise_args(&self, installable: &[OsString]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["build".into(), "--no-link".into()];
+        args.extend(self.common_args());
+        args.extend(installable.iter().cloned());
         args
     }
 

@@ -256,9 +256,3 @@ pub fn demo_build_log(workspace: &Workspace) -> Option<PathBuf> {
         .map(|d| d.join(crate::demo::BUILD_LOG))
         .filter(|p| p.is_file())
 }
-
-pub fn read_flake(path: &Path) -> Result<crate::flake::Flake, String> {
-    std::fs::read_to_string(path)
-        .map(crate::flake::Flake::parse)
-        .map_err(|e| format!("could not read {}: {e}", path.display()))
-}

@@ -519,12 +519,6 @@ pub struct Summary {
     pub errors: Vec<String>,
 }
 
-impl SummaryDrv {
-    pub fn status_label(&self) -> &'static str {
-        self.status.label()
-    }
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct SummaryDrv {
     pub drv_path: String,

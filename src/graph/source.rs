@@ -118,30 +118,15 @@ pub fn from_nix(
     cwd: &Path,
 ) -> Result<Graph, SourceError> {
     if derivation {
-        let mut args: Vec<OsString> = nix
-            .derivation_show_command()
-            .iter()
-            .map(OsString::from)
-            .collect();
-        args.extend(nix.common_args());
-        args.push("--recursive".into());
-        args.extend(root.args.iter().cloned());
-        let json = crate::nix::run_blocking(&nix.program, &args, Some(cwd))?;
+        let json = crate::nix::run_blocking(
+            &nix.program,
+            &nix.derivation_show_args(&root.args),
+            Some(cwd),
+        )?;
         return Ok(super::load::build_time_graph(&json)?);
     }
-    let mut build: Vec<OsString> = vec!["build".into(), "--no-link".into()];
-    build.extend(nix.common_args());
-    build.extend(root.args.iter().cloned());
-    crate::nix::run_blocking(&nix.program, &build, Some(cwd))?;
-    let mut info: Vec<OsString> = vec![
-        "path-info".into(),
-        "--json".into(),
-        "--recursive".into(),
-        "--closure-size".into(),
-    ];
-    info.extend(nix.common_args());
-    info.extend(root.args.iter().cloned());
-    let json = crate::nix::run_blocking(&nix.program, &info, Some(cwd))?;
+    crate::nix::run_blocking(&nix.program, &nix.realise_args(&root.args), Some(cwd))?;
+    let json = crate::nix::run_blocking(&nix.program, &nix.path_info_args(&root.args), Some(cwd))?;
     Ok(super::load::runtime_graph(&json)?)
 }
 

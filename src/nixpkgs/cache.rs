@@ -3,7 +3,6 @@
 //! is a small hand-written binary encoding: fast to read, and independent of the JSON shape.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -99,11 +98,7 @@ fn tree_fingerprint(root: &Path) -> u64 {
     hasher.finish()
 }
 
-/// Where the cache for an identity (plus anything else the index depends on) lives.
-pub fn path_for(cache_dir: &Path, identity: &Identity) -> PathBuf {
-    path_for_key(cache_dir, &identity.key)
-}
-
+/// Where the cache for a key (a tree's identity plus anything else the index depends on) lives.
 pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
     let digest = Sha256::digest(key.as_bytes());
     let name: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
@@ -114,10 +109,6 @@ pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
 pub fn open(path: &Path) -> Option<Searchable> {
     let bytes = std::fs::read(path).ok()?;
     open_bytes(bytes)
-}
-
-pub fn load(path: &Path) -> Option<Index> {
-    open(path).map(|searchable| searchable.to_index())
 }
 
 /// Writes atomically, so a crash never leaves half a cache.
@@ -415,32 +406,6 @@ pub fn decode(bytes: &[u8]) -> Option<Index> {
     open_bytes(bytes.to_vec()).map(|searchable| searchable.to_index())
 }
 
-/// Loads the index for a tree from the cache, or builds it with `build` and stores it. Returns the
-/// index and whether it came from the cache.
-pub fn load_or_build(
-    cache_dir: &Path,
-    root: &Path,
-    build: impl FnOnce() -> Index,
-) -> (Index, bool) {
-    let identity = identity(root);
-    let path = path_for(cache_dir, &identity);
-    if let Some(index) = load(&path) {
-        return (index, true);
-    }
-    let index = build();
-    if std::fs::create_dir_all(cache_dir).is_ok() {
-        let _ = save(&path, &index);
-    }
-    (index, false)
-}
-
-/// Writes a short description of the cache to `out` (for `nixbench index`).
-pub fn describe(out: &mut impl Write, cache_dir: &Path, root: &Path) -> std::io::Result<()> {
-    let identity = identity(root);
-    writeln!(out, "identity: {} ({})", identity.key, identity.how)?;
-    writeln!(out, "cache: {}", path_for(cache_dir, &identity).display())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,11 +435,9 @@ mod tests {
         assert_eq!(before.how, "file sizes and times");
         std::fs::write(dir.path().join("lib/default.nix"), "{ x = 1; }").unwrap();
         assert_ne!(identity(dir.path()), before);
-        let cache = dir.path().join("cache");
-        let (_, cached) = load_or_build(&cache, dir.path(), Index::default);
-        assert!(!cached);
-        let (_, cached) =
-            load_or_build(&cache, dir.path(), || panic!("should come from the cache"));
-        assert!(cached);
+        let cache = path_for_key(&dir.path().join("cache"), &before.key);
+        assert!(open(&cache).is_none());
+        save(&cache, &Index::default()).unwrap();
+        assert!(open(&cache).is_some());
     }
 }
