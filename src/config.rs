@@ -120,6 +120,20 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Reads a JSON file nixbench keeps for itself (history, progress, caches). Missing or unreadable
+/// means "nothing yet": these files are conveniences, never worth an error.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+}
+
+/// Writes a value as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(path, &json)
+}
+
 /// Writes `contents` to `path` so that a crash leaves either the old file or the new one: a temporary
 /// file in the same directory, fsync, rename, then fsync of the directory.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {

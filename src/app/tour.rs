@@ -118,15 +118,11 @@ pub struct Progress {
 impl Progress {
     /// A missing or unreadable file is a fresh start.
     pub fn load(path: &std::path::Path) -> Self {
-        std::fs::read(path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+        crate::config::read_json(path).unwrap_or_default()
     }
 
     pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::config::write_atomic(path, &json)
+        crate::config::write_json(path, self)
     }
 }
 

@@ -20,15 +20,11 @@ fn key(name: &str) -> &str {
 impl Durations {
     /// Reads the file; a missing or unreadable file is an empty history (ETAs are a nicety).
     pub fn load(path: &Path) -> Self {
-        std::fs::read(path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+        crate::config::read_json(path).unwrap_or_default()
     }
 
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::config::write_atomic(path, &json)
+        crate::config::write_json(path, self)
     }
 
     /// Remembers the durations of what was built, smoothing with earlier runs.

@@ -111,17 +111,12 @@ pub fn cached_from_installed_nix(
     cache_dir: &std::path::Path,
 ) -> Vec<Entry> {
     let path = cache_dir.join(format!("builtins-{:?}-{}.json", nix.flavour, nix.version));
-    if let Some(entries) = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-    {
+    if let Some(entries) = crate::config::read_json(&path) {
         return entries;
     }
     let entries = from_installed_nix(nix).unwrap_or_default();
     if !entries.is_empty() {
-        if let Ok(json) = serde_json::to_vec(&entries) {
-            let _ = crate::config::write_atomic(&path, &json);
-        }
+        let _ = crate::config::write_json(&path, &entries);
     }
     entries
 }
