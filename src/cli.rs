@@ -699,6 +699,9 @@ fn load_why_graph(
         }
         None => {
             let project = crate::project::find_project(&options.directory);
+            if std::io::stderr().is_terminal() {
+                eprintln!("nixbench: reading the closure of this project's default output (Nix builds it first if needed)…");
+            }
             source::project_default(&nix, project.as_ref(), derivation)
                 .map(|(graph, _)| graph)
                 .map_err(fail)

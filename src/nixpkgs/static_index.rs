@@ -248,6 +248,16 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<SourceFile> {
+    read_source_if_present(root, path, false, problems)
+}
+
+/// Reads and parses a file; when `optional`, a missing file is skipped without a problem report.
+fn read_source_if_present(
+    root: &Path,
+    path: &Path,
+    optional: bool,
+    problems: &mut Vec<String>,
+) -> Option<SourceFile> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let file = SourceFile::parse(text);
@@ -259,6 +269,7 @@ fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<S
             }
             Some(file)
         }
+        Err(err) if optional && err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => {
             problems.push(format!("{}: {err}", relative(root, path)));
             None
@@ -362,6 +373,8 @@ fn first_relative_path(node: &SyntaxNode) -> Option<String> {
 struct PackageJob {
     attr: String,
     path: PathBuf,
+    /// A by-name directory may hold no package.nix: then a missing file is no problem.
+    optional: bool,
 }
 
 fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
@@ -374,14 +387,13 @@ fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
             let Ok(packages) = std::fs::read_dir(&shard) else {
                 continue;
             };
+            // No stat per package: a directory without package.nix is skipped when reading it.
             for package in packages.flatten() {
-                let path = package.path().join("package.nix");
-                if path.is_file() {
-                    jobs.push(PackageJob {
-                        attr: package.file_name().to_string_lossy().into_owned(),
-                        path,
-                    });
-                }
+                jobs.push(PackageJob {
+                    attr: package.file_name().to_string_lossy().into_owned(),
+                    path: package.path().join("package.nix"),
+                    optional: true,
+                });
             }
         }
     }
@@ -402,6 +414,7 @@ fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
             jobs.push(PackageJob {
                 attr: format!("{prefix}{attr}"),
                 path: target,
+                optional: false,
             });
         }
     }
@@ -462,7 +475,9 @@ fn parse_packages_parallel(
                     let mut entries = Vec::with_capacity(slice.len());
                     let mut problems = Vec::new();
                     for (i, job) in slice.iter().enumerate() {
-                        if let Some(source) = read_source(root, &job.path, &mut problems) {
+                        if let Some(source) =
+                            read_source_if_present(root, &job.path, job.optional, &mut problems)
+                        {
                             entries.push(package_entry(root, job, &source));
                         }
                         if i % 1024 == 1023 {
