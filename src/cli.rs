@@ -830,71 +830,27 @@ async fn plain_build(
     log_lines: usize,
     is_command: bool,
 ) -> Result<ExitCode, Failure> {
-    use crate::build_log::source::{stream, Feed};
-    use crate::build_log::{plain, BuildState};
-    let followed = source.is_followed();
-    let history_path = Dirs::from_env().state.join("durations.json");
-    let mut durations = crate::build_log::history::Durations::load(&history_path);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(stream(source, tx));
-    let started = std::time::Instant::now();
-    let mut state = BuildState::new(log_lines);
-    let mut out = std::io::stdout().lock();
-    let (mut code, mut error, mut nix_stdout) = (None, None, Vec::new());
-    while let Some(feed) = rx.recv().await {
-        match feed {
-            Feed::Events(events) => {
-                let now = started.elapsed().as_secs_f64();
-                for event in events {
-                    let change = state.apply(event, now);
-                    if let Some(line) = plain::line(&state, &change) {
-                        let usually = match change {
-                            crate::build_log::Change::Started(i) => durations
-                                .expected(&state.derivations[i].name)
-                                .map(|s| format!(" (usually {s:.1}s)"))
-                                .unwrap_or_default(),
-                            _ => String::new(),
-                        };
-                        let _ = writeln!(out, "{line}{usually}");
-                    }
-                }
-                if followed && state.finished {
-                    task.abort();
-                    break;
-                }
-            }
-            Feed::Status(text) => eprintln!("nixbench: {text}"),
-            Feed::Stdout(bytes) => nix_stdout = bytes,
-            Feed::Error(text) => error = Some(text),
-            Feed::Ended { code: c } => {
-                code = c;
-                break;
-            }
-        }
-    }
-    state.finish(started.elapsed().as_secs_f64());
+    let history = Dirs::from_env().state.join("durations.json");
+    let mut durations = crate::build_log::history::Durations::load(&history);
+    let outcome = crate::build_log::plain::follow(
+        source,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr(),
+        json_summary,
+        log_lines,
+        &mut durations,
+    )
+    .await;
     if is_command {
-        durations.record(&state);
-        let _ = durations.save(&history_path);
+        let _ = durations.save(&history);
     }
-    let summary = state.summary();
-    let _ = write!(out, "{}", plain::summary(&summary));
-    let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
-    if !explanations.is_empty() {
-        let _ = write!(out, "\n{}", crate::explain::render(&explanations));
-    }
-    if json_summary {
-        let _ = serde_json::to_writer_pretty(&mut out, &summary);
-        let _ = writeln!(out);
-    }
-    let _ = out.write_all(&nix_stdout);
-    if let Some(text) = error {
+    if let Some(text) = outcome.error {
         return Err(Failure::usage(text));
     }
-    Ok(match (is_command, code) {
+    Ok(match (is_command, outcome.code) {
         (true, Some(code)) => ExitCode::from(code.clamp(0, 255) as u8),
         (true, None) => ExitCode::from(1),
-        (false, _) if summary.success => ExitCode::SUCCESS,
+        (false, _) if outcome.success => ExitCode::SUCCESS,
         (false, _) => ExitCode::from(1),
     })
 }

@@ -68,3 +68,118 @@ pub fn summary(summary: &Summary) -> String {
     );
     out
 }
+
+/// How a followed build ended, for the command's exit code.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The build process's exit code, for `nixbench build`.
+    pub code: Option<i32>,
+    pub success: bool,
+    /// Why the source failed for good (unreachable host, unreadable file), if it did.
+    pub error: Option<String>,
+}
+
+/// Follows a build from `source` and writes line output to `out` as it happens, then the summary,
+/// the error explanations and (with `json_summary`) the JSON summary. Status messages (reconnects)
+/// go to `status`. Durations of what was built are added to `durations`.
+pub async fn follow(
+    source: super::source::Source,
+    out: &mut impl std::io::Write,
+    status: &mut impl std::io::Write,
+    json_summary: bool,
+    log_lines: usize,
+    durations: &mut super::history::Durations,
+) -> Outcome {
+    use super::source::{stream, Feed};
+    let followed = source.is_followed();
+    let records = matches!(source, super::source::Source::Command { .. });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(stream(source, tx));
+    let started = std::time::Instant::now();
+    let mut state = BuildState::new(log_lines);
+    let (mut code, mut error, mut process_stdout) = (None, None, Vec::new());
+    while let Some(feed) = rx.recv().await {
+        match feed {
+            Feed::Events(events) => {
+                let now = started.elapsed().as_secs_f64();
+                for event in events {
+                    let change = state.apply(event, now);
+                    if let Some(text) = line(&state, &change) {
+                        let usually = match change {
+                            Change::Started(i) => durations
+                                .expected(&state.derivations[i].name)
+                                .map(|s| format!(" (usually {s:.1}s)"))
+                                .unwrap_or_default(),
+                            _ => String::new(),
+                        };
+                        let _ = writeln!(out, "{text}{usually}");
+                    }
+                }
+                // A followed file or remote log never ends by itself: stop when the build has.
+                if followed && state.finished {
+                    task.abort();
+                    break;
+                }
+            }
+            Feed::Status(text) => {
+                let _ = writeln!(status, "nixbench: {text}");
+            }
+            Feed::Stdout(bytes) => process_stdout = bytes,
+            Feed::Error(text) => error = Some(text),
+            Feed::Ended { code: c } => {
+                code = c;
+                break;
+            }
+        }
+    }
+    state.finish(started.elapsed().as_secs_f64());
+    if records {
+        durations.record(&state);
+    }
+    let report = state.summary();
+    let _ = write!(out, "{}", summary(&report));
+    let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
+    if !explanations.is_empty() {
+        let _ = write!(out, "\n{}", crate::explain::render(&explanations));
+    }
+    if json_summary {
+        let _ = serde_json::to_writer_pretty(&mut *out, &report);
+        let _ = writeln!(out);
+    }
+    let _ = out.write_all(&process_stdout);
+    Outcome {
+        code,
+        success: report.success,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn follows_a_recorded_failure_to_its_summary() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/golden/nix-2.8.0/build-failure-keep-going.internal-json");
+        let source = crate::build_log::source::Source::File {
+            path,
+            follow: false,
+        };
+        let (mut out, mut status) = (Vec::new(), Vec::new());
+        let mut durations = Default::default();
+        let outcome = super::follow(source, &mut out, &mut status, true, 100, &mut durations).await;
+        let text = String::from_utf8(out).unwrap();
+        assert!(!outcome.success);
+        assert!(outcome.error.is_none());
+        assert!(text.contains("building broken-build-0.1"), "{text}");
+        assert!(text.contains(
+            "broken-build-0.1> src/main.c:12:5: error: use of undeclared identifier 'greeting'"
+        ));
+        assert!(
+            text.contains("● Building broken-build-0.1 failed"),
+            "the explainer runs: {text}"
+        );
+        assert!(text.contains("\"dependents_not_built\""));
+        // A file is not a build nixbench ran: its durations are not recorded.
+        assert!(durations.seconds.is_empty());
+    }
+}
