@@ -694,7 +694,8 @@ fn load_why_graph(
     let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
     match from {
         Some(text) => {
-            let root = Root::from_user(text, &options.directory);
+            let project = crate::project::find_project(&options.directory);
+            let root = Root::from_user_in(text, &options.directory, project.as_ref());
             source::from_nix(&nix, &root, derivation, &options.directory).map_err(fail)
         }
         None => {

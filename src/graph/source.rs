@@ -57,6 +57,22 @@ impl Root {
         }
     }
 
+    /// What the user typed, read in the context of a project: in a project without flake.nix,
+    /// `.#foo` means the attribute `foo` of its default.nix (or shell.nix), like `nix-build -A foo`.
+    pub fn from_user_in(text: &str, cwd: &Path, project: Option<&Project>) -> Self {
+        match (text.strip_prefix(".#"), project) {
+            (Some(attr), Some(project)) if project.entry != EntryKind::Flake => Self {
+                args: vec![
+                    "-f".into(),
+                    project.entry_file().into_os_string(),
+                    attr.into(),
+                ],
+                description: format!("{} ({attr})", project.entry.file_name()),
+            },
+            _ => Self::from_user(text, cwd),
+        }
+    }
+
     /// The project's default output: a flake's `.#default` (packages, else the default dev shell's
     /// inputs), default.nix, or shell.nix's inputs.
     pub fn project_default(project: &Project, system: &str) -> Vec<Self> {

@@ -246,6 +246,31 @@ fn why_on_the_project_default_output_agrees_with_why_depends() {
         .args(["why", "jq-mini"])
         .assert()
         .code(1);
+    // An attribute of the project: `.#NAME` in a default.nix project.
+    let mini = fixture("nixpkgs-mini").display().to_string();
+    std::fs::write(
+        project.path().join("default.nix"),
+        format!(
+            "{{ greeter = (import {mini} {{ }}).greeter; hello = (import {mini} {{ }}).hello; }}\n"
+        ),
+    )
+    .unwrap();
+    let out = nixbench()
+        .current_dir(project.path())
+        .args(["why", "--from", ".#greeter", "zlib-mini", "--plain"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("-libgreet-0.4.0 -> "));
+    nixbench()
+        .current_dir(project.path())
+        .args(["why", "--from", ".#hello", "zlib-mini"])
+        .assert()
+        .code(1);
 }
 
 #[test]
