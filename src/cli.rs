@@ -372,6 +372,14 @@ fn tui_with(
         start_tab,
     })
     .map_err(|e| Failure::usage(format!("terminal error: {e}")))
+    .inspect(|outcome| {
+        if std::env::var_os("NIXBENCH_TIMINGS").is_some() {
+            eprintln!(
+                "frames: {} drawn, at most {} in one second",
+                outcome.frames, outcome.busiest_second
+            );
+        }
+    })
 }
 
 fn load_searchable(

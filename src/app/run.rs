@@ -52,6 +52,9 @@ pub struct Outcome {
     pub build_success: bool,
     /// What `nix build` printed on stdout, to print once the screen is restored.
     pub build_stdout: Vec<u8>,
+    /// Frames drawn, and the most drawn within any one second (the cap is ~30).
+    pub frames: usize,
+    pub busiest_second: usize,
 }
 
 /// Puts the terminal back: cooked mode, main screen, no mouse capture, visible cursor. Safe to call
@@ -330,11 +333,22 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    let (mut frames, mut busiest_second) = (0usize, 0usize);
+    let mut recent: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|frame| crate::views::render(&state, &theme, frame))?;
             dirty = false;
             last_draw = Instant::now();
+            frames += 1;
+            recent.push_back(last_draw);
+            while recent
+                .front()
+                .is_some_and(|t| last_draw.duration_since(*t) >= Duration::from_secs(1))
+            {
+                recent.pop_front();
+            }
+            busiest_second = busiest_second.max(recent.len());
         }
         let wait = if dirty {
             FRAME.saturating_sub(last_draw.elapsed())
@@ -564,5 +578,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         build_exit: state.build.exit_code,
         build_success: state.build.state.is_success(),
         build_stdout: std::mem::take(&mut state.build.stdout),
+        frames,
+        busiest_second,
     })
 }
