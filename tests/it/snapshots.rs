@@ -400,3 +400,41 @@ fn details_ask_for_and_show_the_source_excerpt() {
         "{screen}"
     );
 }
+
+#[test]
+fn mouse_clicks_on_tabs_and_rows_and_the_wheel() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut state = demo_state();
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The tab bar: " 1 Packages " then " 2 Graph " ... each label's columns come from the layout.
+    let labels = nixbench::app::layout::tab_labels();
+    let (graph_tab, _, start, _) = labels[1].clone();
+    update(&mut state, click(start + 2, 0));
+    assert_eq!(state.tab, graph_tab);
+    // A click on the third row of the Packages list selects it.
+    update(&mut state, click(labels[0].2 + 1, 0));
+    assert_eq!(state.tab, nixbench::app::Tab::Packages);
+    let areas = nixbench::app::layout::areas((WIDTH, HEIGHT));
+    update(&mut state, click(areas.list.x + 3, areas.list.y + 3));
+    assert_eq!(state.packages.selected, 2);
+    // The wheel moves the selection; clicks outside the list change nothing.
+    update(
+        &mut state,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 5,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(state.packages.selected, 3);
+    update(&mut state, click(areas.detail.x + 5, areas.detail.y + 5));
+    assert_eq!(state.packages.selected, 3);
+}
