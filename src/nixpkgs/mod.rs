@@ -5,6 +5,7 @@ pub mod builtins;
 pub mod cache;
 pub mod docs;
 pub mod evaluated;
+pub mod fast_package;
 pub mod search;
 pub mod static_index;
 

@@ -248,33 +248,41 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<SourceFile> {
-    read_source_if_present(root, path, false, problems)
+    read_text(root, path, false, problems).map(|text| parse_reporting(root, path, text, problems))
 }
 
-/// Reads and parses a file; when `optional`, a missing file is skipped without a problem report.
-fn read_source_if_present(
+/// Reads a file; when `optional`, a missing file is skipped without a problem report.
+fn read_text(
     root: &Path,
     path: &Path,
     optional: bool,
     problems: &mut Vec<String>,
-) -> Option<SourceFile> {
+) -> Option<String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let file = SourceFile::parse(text);
-            if let Some(first) = file.errors.first() {
-                problems.push(format!(
-                    "{}:{first} (indexed what could be read)",
-                    relative(root, path)
-                ));
-            }
-            Some(file)
-        }
+        Ok(text) => Some(text),
         Err(err) if optional && err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => {
             problems.push(format!("{}: {err}", relative(root, path)));
             None
         }
     }
+}
+
+/// Parses a file, reporting its first syntax error (the rest is still indexed).
+fn parse_reporting(
+    root: &Path,
+    path: &Path,
+    text: String,
+    problems: &mut Vec<String>,
+) -> SourceFile {
+    let file = SourceFile::parse(text);
+    if let Some(first) = file.errors.first() {
+        problems.push(format!(
+            "{}:{first} (indexed what could be read)",
+            relative(root, path)
+        ));
+    }
+    file
 }
 
 /// lib/default.nix names the nested sets (`strings = import ./strings.nix`) and re-exports
@@ -475,10 +483,18 @@ fn parse_packages_parallel(
                     let mut entries = Vec::with_capacity(slice.len());
                     let mut problems = Vec::new();
                     for (i, job) in slice.iter().enumerate() {
-                        if let Some(source) =
-                            read_source_if_present(root, &job.path, job.optional, &mut problems)
+                        if let Some(text) = read_text(root, &job.path, job.optional, &mut problems)
                         {
-                            entries.push(package_entry(root, job, &source));
+                            // The token-level reader when it is sure, the full parse otherwise.
+                            let entry = match super::fast_package::extract(&text) {
+                                Some(fields) => entry_from_fields(root, job, fields),
+                                None => package_entry(
+                                    root,
+                                    job,
+                                    &parse_reporting(root, &job.path, text, &mut problems),
+                                ),
+                            };
+                            entries.push(entry);
                         }
                         if i % 1024 == 1023 {
                             let so_far =
@@ -502,6 +518,38 @@ fn parse_packages_parallel(
         problems.extend(p);
     }
     (entries, problems)
+}
+
+/// An entry from what the token-level reader found (the same fields `package_entry` reads).
+fn entry_from_fields(root: &Path, job: &PackageJob, fields: super::fast_package::Fields) -> Entry {
+    let mut entry = Entry {
+        name: job.attr.clone(),
+        kind: Some(EntryKind::Package),
+        file: Some(relative(root, &job.path)),
+        line: Some(fields.line),
+        pname: fields.pname,
+        version: fields.version,
+        ..Entry::default()
+    };
+    for (field, value) in fields.meta {
+        match field.as_str() {
+            "description" => entry.description = value.string(),
+            "longDescription" => {
+                entry.long_description = value.string().map(|s| s.trim().to_string())
+            }
+            "homepage" => entry.homepage = value.string(),
+            "mainProgram" => entry.main_program = value.string(),
+            "license" => entry.license = value.symbolic(),
+            "platforms" => {
+                entry.platforms = value
+                    .symbolic()
+                    .map(|s| s.split(", ").map(str::to_string).collect())
+                    .unwrap_or_default()
+            }
+            _ => {}
+        }
+    }
+    entry
 }
 
 fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
@@ -657,6 +705,72 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("GNU Hello"));
+    }
+
+    /// The token-level reader and the full parse agree on every file the reader accepts, and the
+    /// reader declines what it cannot read for sure (so the full parse reports syntax errors).
+    #[test]
+    fn fast_reader_agrees_with_the_full_parse() {
+        let mut sources: Vec<String> = Vec::new();
+        let mut stack = vec![fixture().join("pkgs")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "nix") {
+                    sources.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let tricky = [
+            r#"{ lib, stdenv, fetchurl }: stdenv.mkDerivation rec { pname = "a"; version = "1.0"; src = fetchurl { url = "https://x/${pname}-${version}.tar.gz"; hash = "sha256-x"; }; meta = with lib; { description = "An a"; license = licenses.mit; platforms = platforms.unix; maintainers = with maintainers; [ x y ]; mainProgram = "a"; }; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation (finalAttrs: { pname = "b"; version = "2"; meta.description = "B"; meta.homepage = "https://b/${finalAttrs.version}"; })"#,
+            r#"{ stdenv }: stdenv.mkDerivation { name = "c-1"; meta = { description = "c"quoted""; }; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = "d"; version = "1"; meta = { longDescription = ''
+                  Long.
+                ''; }; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = "e"; version = "1"; meta = { license = [ "MIT" "BSD" ]; }; }"#,
+            r#"{ stdenv }: let v = "1"; in stdenv.mkDerivation { pname = "f"; version = v; meta.description = "F" + "!"; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = "g" version = "1"; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = "h"; version = "1" }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = "i"; meta = { description = "I"; }; passthru.tests = { name = "t"; }; }"#,
+            r#"{ stdenv }: stdenv.mkDerivation { pname = ("j"); version = "1"; }"#,
+        ];
+        sources.extend(tricky.iter().map(|s| s.to_string()));
+        let root = Path::new("/r");
+        let job = PackageJob {
+            attr: "x".into(),
+            path: PathBuf::from("/r/x/package.nix"),
+            optional: false,
+        };
+        let mut fast_count = 0;
+        for text in &sources {
+            let full = SourceFile::parse(text.clone());
+            let Some(fields) = crate::nixpkgs::fast_package::extract(text) else {
+                continue;
+            };
+            assert!(
+                full.errors.is_empty(),
+                "the fast reader accepted a file with syntax errors:\n{text}"
+            );
+            fast_count += 1;
+            assert_eq!(
+                entry_from_fields(root, &job, fields),
+                package_entry(root, &job, &full),
+                "{text}"
+            );
+        }
+        assert!(
+            fast_count >= 12,
+            "the fast path should read most plain packages ({fast_count})"
+        );
+        for broken in &tricky[6..8] {
+            assert!(
+                crate::nixpkgs::fast_package::extract(broken).is_none(),
+                "{broken}"
+            );
+        }
     }
 
     #[test]
