@@ -168,7 +168,9 @@ pub fn extract(text: &str) -> Option<Fields> {
             }
             TOKEN_L_BRACK | TOKEN_L_PAREN | TOKEN_INTERPOL_START => stack.push(Frame::Other),
             TOKEN_R_BRACK | TOKEN_R_PAREN | TOKEN_INTERPOL_END => {
-                if stack.pop() != Some(Frame::Other) {
+                // A closing bracket that closes no bracket: leave it to the full parse.
+                let closed = stack.pop();
+                if closed != Some(Frame::Other) {
                     return None;
                 }
             }
