@@ -135,7 +135,12 @@ pub fn run_tui(options: RunOptions) -> anyhow::Result<Outcome> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(event_loop(options))
+    let outcome = runtime.block_on(event_loop(options));
+    // Quitting waits briefly for quick background writes (a confirmed flake.nix edit, tour
+    // progress), but not for slow work: a nix evaluation retrying an unreachable server can take
+    // minutes. Such a process is left to end on its own (its output pipe is gone).
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    outcome
 }
 
 /// Starts the background loaders; each reports over the channel when done.

@@ -372,3 +372,33 @@ fn init_wizard_writes_a_template_after_showing_it() {
     t.wait_for("Search [all]");
     t.keys(&["q"]);
 }
+
+#[test]
+fn quitting_does_not_wait_for_a_slow_nix() {
+    // A stand-in for nix that answers --version and then hangs on anything else, as a real one
+    // can while it retries an unreachable server.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("nix");
+    std::fs::write(&fake, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'nix (Nix) 2.8.0'; exit 0; fi\nexec sleep 60\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("flake.nix"), "{ outputs = { self }: { }; }\n").unwrap();
+    let env = format!("NIXBENCH_NIX={}", fake.display());
+    let Some(t) = Tmux::start_with(&env, &format!("-C {} ; echo exited-$?", project.display()))
+    else {
+        return;
+    };
+    t.wait_for("Nix 2.8.0");
+    sleep(Duration::from_millis(500));
+    t.keys(&["q"]);
+    // Without the fix this waits for the stand-in's 60 seconds.
+    let start = Instant::now();
+    t.wait_for("exited-0");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "quit took {:?}",
+        start.elapsed()
+    );
+}
