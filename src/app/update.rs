@@ -330,60 +330,45 @@ fn leave_input(state: &mut AppState) {
 }
 
 fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
-    match &mut state.overlay {
-        Overlay::Palette { query, selected } => {
-            query.push(c);
-            *selected = 0;
-        }
-        _ if state.tab == Tab::Packages => {
-            state.packages.editing = true;
-            state.packages.query.push(c);
-            request_search(state, effects);
-        }
-        _ if state.tab == Tab::Graph => {
-            if let Some(text) = state
-                .graph
-                .search
-                .as_mut()
-                .or(state.graph.compare_input.as_mut())
-            {
-                text.push(c);
-            }
-        }
-        _ if state.tab == Tab::Build => {
-            if let Some(search) = &mut state.build.search {
-                search.push(c);
-            }
-        }
-        _ => {}
-    }
+    edit_input(state, effects, |text| text.push(c));
 }
 
 fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
-    match &mut state.overlay {
-        Overlay::Palette { query, selected } => {
-            query.pop();
-            *selected = 0;
+    edit_input(state, effects, |text| {
+        text.pop();
+    });
+}
+
+/// Applies `edit` to the text input that has the keyboard (palette, package search, graph search
+/// or compare prompt, log search), then does what that input needs after a change.
+fn edit_input(state: &mut AppState, effects: &mut Vec<Effect>, edit: impl FnOnce(&mut String)) {
+    if let Overlay::Palette { query, selected } = &mut state.overlay {
+        edit(query);
+        *selected = 0;
+        return;
+    }
+    match state.tab {
+        Tab::Packages => {
+            state.packages.editing = true;
+            edit(&mut state.packages.query);
+            request_search(state, effects);
         }
-        _ if state.tab == Tab::Graph => {
+        Tab::Graph => {
             if let Some(text) = state
                 .graph
                 .search
                 .as_mut()
                 .or(state.graph.compare_input.as_mut())
             {
-                text.pop();
+                edit(text);
             }
         }
-        _ if state.tab == Tab::Build => {
-            if let Some(search) = &mut state.build.search {
-                search.pop();
+        Tab::Build => {
+            if let Some(text) = state.build.search.as_mut() {
+                edit(text);
             }
         }
-        _ => {
-            state.packages.query.pop();
-            request_search(state, effects);
-        }
+        Tab::Flake | Tab::Tour => {}
     }
 }
 
