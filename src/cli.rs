@@ -263,7 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
         Some(Commands::Explain { json }) => explain(&options, &dirs, json),
         Some(Commands::Tour { reset }) => {
-            let progress = dirs.state.join("tour.json");
+            let progress = dirs.tour_file();
             if reset {
                 match std::fs::remove_file(&progress) {
                     Ok(()) => eprintln!("tour progress reset"),
@@ -370,6 +370,7 @@ fn tui_with(
         log_lines: config.build.log_lines,
         build_source,
         start_tab,
+        dirs: dirs.clone(),
     })
     .map_err(|e| Failure::usage(format!("terminal error: {e}")))
     .inspect(|outcome| {
@@ -830,6 +831,7 @@ fn follow_build(
         json_summary,
         config.build.log_lines,
         is_command,
+        dirs.durations_file(),
     ))
 }
 
@@ -838,8 +840,8 @@ async fn plain_build(
     json_summary: bool,
     log_lines: usize,
     is_command: bool,
+    history: PathBuf,
 ) -> Result<ExitCode, Failure> {
-    let history = Dirs::from_env().state.join("durations.json");
     let mut durations = crate::build_log::history::Durations::load(&history);
     let outcome = crate::build_log::plain::follow(
         source,

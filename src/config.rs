@@ -37,6 +37,21 @@ impl Dirs {
     pub fn config_file(&self) -> PathBuf {
         self.config.join("config.toml")
     }
+
+    /// How long earlier builds took, for ETAs.
+    pub fn durations_file(&self) -> PathBuf {
+        self.state.join("durations.json")
+    }
+
+    /// Tour progress.
+    pub fn tour_file(&self) -> PathBuf {
+        self.state.join("tour.json")
+    }
+
+    /// Copies of files taken before nixbench changed them.
+    pub fn backups(&self) -> PathBuf {
+        self.state.join("backups")
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]

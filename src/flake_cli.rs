@@ -155,9 +155,8 @@ fn apply_change(
             return Ok(ExitCode::from(1));
         }
     }
-    let backup =
-        crate::flake::write::safe_write(path, original, changed, &dirs.state.join("backups"))
-            .map_err(|e| Failure::usage(e.to_string()))?;
+    let backup = crate::flake::write::safe_write(path, original, changed, &dirs.backups())
+        .map_err(|e| Failure::usage(e.to_string()))?;
     match backup {
         Some(backup) => eprintln!("updated {} (backup: {})", path.display(), backup.display()),
         None => eprintln!("created {}", path.display()),

@@ -43,6 +43,7 @@ pub struct RunOptions {
     pub build_source: Option<Source>,
     /// The tab to open on (`nixbench tour` opens the Tour).
     pub start_tab: super::state::Tab,
+    pub dirs: crate::config::Dirs,
 }
 
 /// What the session leaves behind for the command that started it.
@@ -299,6 +300,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         log_lines,
         build_source,
         start_tab,
+        dirs,
     } = options;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let guard = TerminalGuard::enter()?;
@@ -315,8 +317,8 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
     };
     state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
-    let durations_path = crate::config::Dirs::from_env().state.join("durations.json");
-    let tour_path = crate::config::Dirs::from_env().state.join("tour.json");
+    let durations_path = dirs.durations_file();
+    let tour_path = dirs.tour_file();
     let progress = super::tour::Progress::load(&tour_path);
     state.tour.completed = progress.completed;
     state.tour.completed.resize(state.tour.lessons.len(), false);
@@ -398,7 +400,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                     });
                 }
                 Effect::WriteFile(pending) => {
-                    let backups = crate::config::Dirs::from_env().state.join("backups");
+                    let backups = dirs.backups();
                     let sender = tx.clone();
                     tokio::task::spawn_blocking(move || {
                         let result = crate::flake::write::safe_write(
