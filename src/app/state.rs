@@ -79,6 +79,28 @@ pub struct PendingWrite {
     pub added: Option<(String, String)>,
 }
 
+impl PendingWrite {
+    /// A change of `path` from `original` to `new`, with its diff (from /dev/null for a new file).
+    pub fn new(title: String, path: PathBuf, original: String, new: String) -> Self {
+        let old_name = if original.is_empty() {
+            "/dev/null"
+        } else {
+            "a/flake.nix"
+        };
+        let diff = crate::flake::diff::unified(&original, &new, old_name, "b/flake.nix", 3);
+        Self {
+            title,
+            path,
+            original,
+            new,
+            diff,
+            scroll: 0,
+            is_undo: false,
+            added: None,
+        }
+    }
+}
+
 /// How to take back a change nixbench made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UndoEntry {

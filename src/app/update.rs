@@ -926,18 +926,15 @@ fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs::Entry) {
     let original = flake.text().to_string();
     match crate::flake::edit::add_package(&original, "default", &entry.name) {
         Ok(new) => {
-            let diff =
-                crate::flake::diff::unified(&original, &new, "a/flake.nix", "b/flake.nix", 3);
-            state.overlay = Overlay::Confirm(Box::new(PendingWrite {
-                title: format!("Add {} to the default dev shell?", entry.name),
+            let mut pending = PendingWrite::new(
+                format!("Add {} to the default dev shell?", entry.name),
                 path,
                 original,
                 new,
-                diff,
-                scroll: 0,
-                is_undo: false,
-                added: Some(("default".into(), entry.name.clone())),
-            }));
+            );
+            // Undo can then take back just this package, even if the file changed since.
+            pending.added = Some(("default".into(), entry.name.clone()));
+            state.overlay = Overlay::Confirm(Box::new(pending));
         }
         Err(err) => fail(
             state,
@@ -963,17 +960,13 @@ fn propose_init(state: &mut AppState) {
         .unwrap_or_default()
         .to_string();
     let path = root.join("flake.nix");
-    let diff = crate::flake::diff::unified("", &text, "/dev/null", "b/flake.nix", 3);
-    state.overlay = Overlay::Confirm(Box::new(PendingWrite {
-        title: format!("Create flake.nix from the {name} template?"),
+    let pending = PendingWrite::new(
+        format!("Create flake.nix from the {name} template?"),
         path,
-        original: String::new(),
-        new: text,
-        diff,
-        scroll: 0,
-        is_undo: false,
-        added: None,
-    }));
+        String::new(),
+        text,
+    );
+    state.overlay = Overlay::Confirm(Box::new(pending));
 }
 
 fn flake_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
@@ -1033,18 +1026,14 @@ fn flake_command(state: &mut AppState, command: Command, effects: &mut Vec<Effec
             }
         };
         let path = entry.path;
-        let diff =
-            crate::flake::diff::unified(&current, &previous, "a/flake.nix", "b/flake.nix", 3);
-        state.overlay = Overlay::Confirm(Box::new(PendingWrite {
-            title: "Undo the last change to flake.nix?".into(),
+        let mut pending = PendingWrite::new(
+            "Undo the last change to flake.nix?".into(),
             path,
-            original: current,
-            new: previous,
-            diff,
-            scroll: 0,
-            is_undo: true,
-            added: None,
-        }));
+            current,
+            previous,
+        );
+        pending.is_undo = true;
+        state.overlay = Overlay::Confirm(Box::new(pending));
         return;
     }
     if command == Command::Explain {
