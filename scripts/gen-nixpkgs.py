@@ -161,7 +161,8 @@ if realistic:
             body += f'fullName = "{attr} license";' + ("" if free else " free = false;")
             f.write(f"  {attr} = {{ {body} }};\n")
         f.write("}\n")
-    with open(os.path.join(out, "lib", "maintainers.nix"), "w") as f:
+    os.makedirs(os.path.join(out, "maintainers"), exist_ok=True)
+    with open(os.path.join(out, "maintainers", "maintainer-list.nix"), "w") as f:
         f.write("{\n")
         for i, handle in enumerate(maintainers):
             f.write(f'  {handle} = {{\n    name = "{handle.capitalize()} Example";\n    email = "{handle}@example.org";\n'
@@ -172,7 +173,7 @@ if realistic:
               "systems = import ./systems.nix { lib = self; };",
               "platforms = import ./platforms.nix { lib = self; };",
               "licenses = import ./licenses.nix { lib = self; };",
-              "maintainers = import ./maintainers.nix;",
+              "maintainers = import ../maintainers/maintainer-list.nix;",
               "inherit (self.fixedPoints) fix extends;",
               "inherit (self.customisation) makeOverridable callPackageWith;"]
 with open(os.path.join(out, "lib", "default.nix")) as f:

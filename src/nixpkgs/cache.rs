@@ -147,18 +147,23 @@ pub fn encode(index: &Index) -> Vec<u8> {
     put_u32(&mut out, 0);
     let offsets_at = out.len();
     out.resize(offsets_at + count * 4, 0);
-    for (i, e) in index.entries.iter().enumerate() {
-        let offset = (out.len() as u32).to_le_bytes();
-        out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
-        encode_entry(&mut out, e);
-    }
+    // The search keys are built on another core while the entries are encoded.
+    let (keys, arena) = std::thread::scope(|scope| {
+        let keys = scope.spawn(|| build_keys(&index.entries));
+        for (i, e) in index.entries.iter().enumerate() {
+            let offset = (out.len() as u32).to_le_bytes();
+            out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
+            encode_entry(&mut out, e);
+        }
+        keys.join()
+            .unwrap_or_else(|_| build_keys(&index.entries))
+    });
     let problems_at = out.len() as u32;
     put_u32(&mut out, index.problems.len() as u32);
     for problem in &index.problems {
         put_str(&mut out, problem);
     }
     let keys_at = out.len() as u32;
-    let (keys, arena) = build_keys(&index.entries);
     put_str(&mut out, &arena);
     for k in &keys {
         put_span(&mut out, Some(k.name));

@@ -391,13 +391,21 @@ impl Scanner<'_> {
 
 /// Every significant token, or `None` when the scanner is unsure of any part of the text or the
 /// tokens do not form a Nix expression.
+#[cfg(test)]
 fn tokens(text: &str) -> Option<Vec<Tok>> {
+    let mut out = Vec::with_capacity(text.len() / 6);
+    tokens_into(text, &mut out)?;
+    Some(out)
+}
+
+/// [`tokens`] into a buffer the caller keeps between files.
+fn tokens_into(text: &str, out: &mut Vec<Tok>) -> Option<()> {
+    out.clear();
     let mut scanner = Scanner {
         b: text.as_bytes(),
         i: 0,
         interpolations: Vec::new(),
     };
-    let mut out = Vec::with_capacity(text.len() / 6);
     loop {
         scanner.trivia()?;
         if scanner.i >= scanner.b.len() {
@@ -405,7 +413,7 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
         }
         out.push(scanner.next()?);
     }
-    for toks in std::iter::once(&out).chain(&scanner.interpolations) {
+    for toks in std::iter::once(&*out).chain(&scanner.interpolations) {
         let mut check = Check {
             t: toks,
             i: 0,
@@ -416,7 +424,21 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
             return None;
         }
     }
-    Some(out)
+    Some(())
+}
+
+thread_local! {
+    /// Each indexing thread reads thousands of files: their tokens reuse one buffer.
+    static TOKENS: std::cell::Cell<Vec<Tok>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The thread's token buffer, given back when dropped.
+struct Recycled(Vec<Tok>);
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        TOKENS.with(|cell| cell.set(std::mem::take(&mut self.0)));
+    }
 }
 
 /// A syntax check over tokens: Nix's grammar, a little stricter where that keeps it short (it may
@@ -752,7 +774,7 @@ struct Binding {
 
 struct Reader<'a> {
     text: &'a str,
-    toks: Vec<Tok>,
+    toks: &'a [Tok],
 }
 
 impl Reader<'_> {
@@ -856,11 +878,13 @@ impl Reader<'_> {
 }
 
 pub fn extract(text: &str) -> Option<Fields> {
+    let mut buffer = Recycled(TOKENS.with(|cell| cell.take()));
+    tokens_into(text, &mut buffer.0)?;
     let reader = Reader {
         text,
-        toks: tokens(text)?,
+        toks: &buffer.0,
     };
-    let toks = &reader.toks;
+    let toks = reader.toks;
     let mut stack: Vec<Frame> = Vec::new();
     let mut sets: Vec<Set> = Vec::new();
     let mut at_binding_start = false;

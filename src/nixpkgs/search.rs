@@ -399,7 +399,8 @@ impl Searchable {
 fn push_lower(arena: &mut String, text: &str) -> Span {
     let start = arena.len() as u32;
     if text.is_ascii() {
-        arena.extend(text.bytes().map(|b| b.to_ascii_lowercase() as char));
+        arena.push_str(text);
+        arena[start as usize..].make_ascii_lowercase();
     } else {
         arena.push_str(&text.to_lowercase());
     }

@@ -207,16 +207,21 @@ pub fn index_tree(root: &Path) -> Index {
 
 /// Like [`index_tree`], calling `report(done, total)` now and then from the worker threads.
 pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync)) -> Index {
+    // Units of work: lib, the package-set files with their callPackage lines, and each
+    // pkgs/by-name shard directory (listed by the worker that takes it, so listing is parallel too).
+    let mut units = vec![Unit::Lib, Unit::PackageSets];
+    if let Ok(shards) = std::fs::read_dir(root.join("pkgs/by-name")) {
+        let mut dirs: Vec<PathBuf> = shards.flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        units.extend(dirs.into_iter().map(Unit::Shard));
+    }
     let mut index = Index::default();
-    if root.join("lib/default.nix").is_file() {
-        let (entries, problems) = index_lib(root);
+    for (entries, problems) in run_units(root, &units, report) {
         index.entries.extend(entries);
         index.problems.extend(problems);
     }
-    let jobs = package_jobs(root, &mut index.problems);
-    let (entries, problems) = parse_packages_parallel(root, jobs, report);
-    index.entries.extend(entries);
-    index.problems.extend(problems);
+    // Each unit's entries are in name order: this sort merges runs rather than moving 100k large
+    // entries around.
     index.sort();
     index
 }
@@ -301,6 +306,10 @@ fn index_lib(root: &Path) -> (Vec<Entry>, Vec<String>) {
             let (Some(name), Some(value)) = (attrpath_text(&kv), kv.value()) else {
                 continue;
             };
+            // Data, not functions: thousands of people and teams nobody looks up as `lib.x`.
+            if matches!(name.as_str(), "maintainers" | "teams") {
+                continue;
+            }
             if let Some(rel) = first_relative_path(value.syntax()) {
                 let mut path = lib_dir.join(rel.trim_start_matches("./"));
                 if path.is_dir() {
@@ -385,26 +394,27 @@ struct PackageJob {
     optional: bool,
 }
 
-fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
+/// The packages a shard directory of pkgs/by-name holds, in name order.
+fn shard_jobs(shard: &Path) -> Vec<PackageJob> {
+    let Ok(packages) = std::fs::read_dir(shard) else {
+        return Vec::new();
+    };
+    // No stat per package: a directory without package.nix is skipped when reading it.
+    let mut jobs: Vec<PackageJob> = packages
+        .flatten()
+        .map(|package| PackageJob {
+            attr: package.file_name().to_string_lossy().into_owned(),
+            path: package.path().join("package.nix"),
+            optional: true,
+        })
+        .collect();
+    jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
+    jobs
+}
+
+/// The packages the package-set files call by hand (`figlet = callPackage ../tools/misc/figlet { };`).
+fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
     let mut jobs = Vec::new();
-    let by_name = root.join("pkgs/by-name");
-    if let Ok(shards) = std::fs::read_dir(&by_name) {
-        let mut shard_dirs: Vec<PathBuf> = shards.flatten().map(|e| e.path()).collect();
-        shard_dirs.sort();
-        for shard in shard_dirs {
-            let Ok(packages) = std::fs::read_dir(&shard) else {
-                continue;
-            };
-            // No stat per package: a directory without package.nix is skipped when reading it.
-            for package in packages.flatten() {
-                jobs.push(PackageJob {
-                    attr: package.file_name().to_string_lossy().into_owned(),
-                    path: package.path().join("package.nix"),
-                    optional: true,
-                });
-            }
-        }
-    }
     for (file, prefix) in PACKAGE_SETS {
         let path = root.join(file);
         if !path.is_file() {
@@ -426,6 +436,7 @@ fn package_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> {
             });
         }
     }
+    jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
     jobs
 }
 
@@ -462,47 +473,67 @@ fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
     lines
 }
 
-fn parse_packages_parallel(
+/// A piece of the tree one worker indexes.
+enum Unit {
+    Lib,
+    PackageSets,
+    Shard(PathBuf),
+}
+
+/// Runs the units on all cores; results come back in unit order, each unit's entries in name
+/// order.
+fn run_units(
     root: &Path,
-    jobs: Vec<PackageJob>,
+    units: &[Unit],
     report: &(dyn Fn(usize, usize) + Sync),
-) -> (Vec<Entry>, Vec<String>) {
-    let total = jobs.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let done = &done;
+) -> Vec<(Vec<Entry>, Vec<String>)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = units.len();
+    // Workers take units from a shared counter, so a slow unit (a big shard, files cold in the
+    // page cache) does not leave the other workers idle.
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let (next, done) = (&next, &done);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .min(16);
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let results: Vec<(Vec<Entry>, Vec<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|slice| {
+    let results: Vec<Vec<(usize, Vec<Entry>, Vec<String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 scope.spawn(move || {
-                    let mut entries = Vec::with_capacity(slice.len());
-                    let mut problems = Vec::new();
-                    for (i, job) in slice.iter().enumerate() {
-                        if let Some(text) = read_text(root, &job.path, job.optional, &mut problems)
-                        {
-                            // The token-level reader when it is sure, the full parse otherwise.
-                            let entry = match super::fast_package::extract(&text) {
-                                Some(fields) => entry_from_fields(root, job, fields),
-                                None => package_entry(
-                                    root,
-                                    job,
-                                    &parse_reporting(root, &job.path, text, &mut problems),
-                                ),
-                            };
-                            entries.push(entry);
-                        }
-                        if i % 1024 == 1023 {
-                            let so_far =
-                                done.fetch_add(1024, std::sync::atomic::Ordering::Relaxed) + 1024;
-                            report(so_far.min(total), total);
-                        }
+                    let mut results = Vec::new();
+                    // One buffer per worker: most files are read, scanned and dropped without an
+                    // allocation of their own.
+                    let mut buffer = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = units.get(i) else { break };
+                        let mut problems = Vec::new();
+                        let entries = match unit {
+                            Unit::Lib if root.join("lib/default.nix").is_file() => {
+                                let (mut entries, lib_problems) = index_lib(root);
+                                entries.sort_by(|a, b| a.name.cmp(&b.name));
+                                problems = lib_problems;
+                                entries
+                            }
+                            Unit::Lib => Vec::new(),
+                            Unit::PackageSets => package_set_jobs(root, &mut problems)
+                                .iter()
+                                .filter_map(|job| {
+                                    package_from_file(root, job, &mut buffer, &mut problems)
+                                })
+                                .collect(),
+                            Unit::Shard(dir) => shard_jobs(dir)
+                                .iter()
+                                .filter_map(|job| {
+                                    package_from_file(root, job, &mut buffer, &mut problems)
+                                })
+                                .collect(),
+                        };
+                        results.push((i, entries, problems));
+                        report(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                     }
-                    (entries, problems)
+                    results
                 })
             })
             .collect();
@@ -511,13 +542,64 @@ fn parse_packages_parallel(
             .map(|handle| handle.join().unwrap_or_default())
             .collect()
     });
-    let mut entries = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
-    let mut problems = Vec::new();
-    for (e, p) in results {
-        entries.extend(e);
-        problems.extend(p);
+    let mut results: Vec<_> = results.into_iter().flatten().collect();
+    results.sort_by_key(|(i, _, _)| *i);
+    results.into_iter().map(|(_, e, p)| (e, p)).collect()
+}
+
+/// Reads one package file into `buffer` and indexes it: the token-level reader when it is sure,
+/// the full parse otherwise.
+fn package_from_file(
+    root: &Path,
+    job: &PackageJob,
+    buffer: &mut Vec<u8>,
+    problems: &mut Vec<String>,
+) -> Option<Entry> {
+    use std::io::Read;
+    // A plain read loop into a buffer kept between files (zeroed once, grown when a file does not
+    // fit): `read_to_end` would first ask for the file's size and position, two more system calls
+    // per file.
+    if buffer.is_empty() {
+        buffer.resize(64 * 1024, 0);
     }
-    (entries, problems)
+    let mut filled = 0;
+    let read = std::fs::File::open(&job.path).and_then(|mut file| loop {
+        if filled == buffer.len() {
+            buffer.resize(buffer.len() * 2, 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => return Ok(()),
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    });
+    match read {
+        Ok(()) => {}
+        Err(err) if job.optional && err.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(err) => {
+            problems.push(format!("{}: {err}", relative(root, &job.path)));
+            return None;
+        }
+    }
+    let text = match std::str::from_utf8(&buffer[..filled]) {
+        Ok(text) => text,
+        Err(_) => {
+            problems.push(format!(
+                "{}: stream did not contain valid UTF-8",
+                relative(root, &job.path)
+            ));
+            return None;
+        }
+    };
+    Some(match super::fast_package::extract(text) {
+        Some(fields) => entry_from_fields(root, job, fields),
+        None => package_entry(
+            root,
+            job,
+            &parse_reporting(root, &job.path, text.to_string(), problems),
+        ),
+    })
 }
 
 /// An entry from what the token-level reader found (the same fields `package_entry` reads).
