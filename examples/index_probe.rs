@@ -18,7 +18,10 @@ fn main() {
     }
     let walk = t.elapsed();
     for threads in [1, 2, 4] {
-        println!("read with {threads} threads: {:.0} ms", parallel_read(&files, threads).as_secs_f64() * 1000.0);
+        println!(
+            "read with {threads} threads: {:.0} ms",
+            parallel_read(&files, threads).as_secs_f64() * 1000.0
+        );
     }
     let t = Instant::now();
     let texts: Vec<String> = files

@@ -152,6 +152,16 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Resul
 /// Writes `contents` to `path` so that a crash leaves either the old file or the new one: a temporary
 /// file in the same directory, fsync, rename, then fsync of the directory.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, contents, true)
+}
+
+/// Like [`write_atomic`] without waiting for the disk: for caches, which must never be seen half
+/// written (the rename sees to that) but may be lost in a crash and are then rebuilt.
+pub fn write_atomic_cache(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, contents, false)
+}
+
+fn write_atomic_with(path: &Path, contents: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
@@ -165,13 +175,17 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         if let Ok(meta) = std::fs::metadata(path) {
             std::fs::set_permissions(&temp, meta.permissions())?;
         }
         std::fs::rename(&temp, path)?;
-        if let Ok(dir_handle) = std::fs::File::open(dir) {
-            let _ = dir_handle.sync_all();
+        if durable {
+            if let Ok(dir_handle) = std::fs::File::open(dir) {
+                let _ = dir_handle.sync_all();
+            }
         }
         Ok(())
     })();

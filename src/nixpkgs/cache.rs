@@ -111,9 +111,10 @@ pub fn open(path: &Path) -> Option<Searchable> {
     open_bytes(bytes)
 }
 
-/// Writes atomically, so a crash never leaves half a cache.
+/// Writes atomically, so nobody ever reads half a cache; a cache lost in a crash is rebuilt, and
+/// one damaged on disk fails [`open`]'s checks.
 pub fn save(path: &Path, index: &Index) -> std::io::Result<()> {
-    crate::config::write_atomic(path, &encode(index))
+    crate::config::write_atomic_cache(path, &encode(index))
 }
 
 fn put_u32(out: &mut Vec<u8>, value: u32) {
@@ -155,8 +156,7 @@ pub fn encode(index: &Index) -> Vec<u8> {
             out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
             encode_entry(&mut out, e);
         }
-        keys.join()
-            .unwrap_or_else(|_| build_keys(&index.entries))
+        keys.join().unwrap_or_else(|_| build_keys(&index.entries))
     });
     let problems_at = out.len() as u32;
     put_u32(&mut out, index.problems.len() as u32);

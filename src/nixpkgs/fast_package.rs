@@ -139,11 +139,19 @@ impl Scanner<'_> {
         self.b.get(self.i + k).copied().unwrap_or(0)
     }
 
+    /// How many bytes from here satisfy `pred`.
+    fn run(&self, pred: impl Fn(u8) -> bool) -> usize {
+        let rest = &self.b[self.i..];
+        rest.iter().position(|&c| !pred(c)).unwrap_or(rest.len())
+    }
+
     /// Skips whitespace and comments.
     fn trivia(&mut self) -> Option<()> {
         loop {
             match self.peek(0) {
-                b' ' | b'\t' | b'\n' | b'\r' => self.i += 1,
+                b' ' | b'\t' | b'\n' | b'\r' => {
+                    self.i += self.run(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                }
                 b'#' => {
                     while self.i < self.b.len() && self.b[self.i] != b'\n' {
                         self.i += 1;
@@ -249,9 +257,7 @@ impl Scanner<'_> {
         let kind = match c {
             0 if self.i >= self.b.len() => return None,
             c if is_ident_start(c) => {
-                while is_ident_char(self.peek(0)) {
-                    self.i += 1;
-                }
+                self.i += self.run(is_ident_char);
                 // `a/b` is a path and `a:b` a URI: leave both to the full parse.
                 let next = self.peek(0);
                 if (next == b'/' && is_path_char(self.peek(1)))

@@ -480,6 +480,9 @@ enum Unit {
     Shard(PathBuf),
 }
 
+/// A unit's place in the list, its entries and the problems met.
+type UnitResult = (usize, Vec<Entry>, Vec<String>);
+
 /// Runs the units on all cores; results come back in unit order, each unit's entries in name
 /// order.
 fn run_units(
@@ -497,7 +500,7 @@ fn run_units(
         .map(|n| n.get())
         .unwrap_or(2)
         .min(16);
-    let results: Vec<Vec<(usize, Vec<Entry>, Vec<String>)>> = std::thread::scope(|scope| {
+    let results: Vec<Vec<UnitResult>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(move || {
@@ -539,7 +542,12 @@ fn run_units(
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_default())
+            // A worker's panic is a bug: passed on, not turned into missing entries.
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut results: Vec<_> = results.into_iter().flatten().collect();
