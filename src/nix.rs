@@ -318,7 +318,8 @@ fn finish(command: String, output: std::process::Output) -> Result<Vec<u8>, NixE
     })
 }
 
-/// Blocking twin of [`run`] for CLI subcommands that have no runtime.
+/// Blocking twin of [`run`], for CLI subcommands and the TUI's background threads. The child is
+/// [`Tracked`] while it runs, so a quitting TUI can stop it.
 pub fn run_blocking(
     program: &Path,
     args: &[OsString],
@@ -326,15 +327,74 @@ pub fn run_blocking(
 ) -> Result<Vec<u8>, NixError> {
     let command_text = display_command(program, args);
     let mut command = std::process::Command::new(program);
-    command.args(args).stdin(Stdio::null());
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if let Some(dir) = cwd {
         command.current_dir(dir);
     }
-    let output = command.output().map_err(|source| NixError::Spawn {
+    let child = command.spawn().map_err(|source| NixError::Spawn {
         command: command_text.clone(),
         source,
     })?;
-    finish(command_text, output)
+    let tracked = Tracked::new(&child);
+    let output = child.wait_with_output().map_err(|source| NixError::Spawn {
+        command: command_text.clone(),
+        source,
+    });
+    drop(tracked);
+    finish(command_text, output?)
+}
+
+/// Processes started by blocking calls that are still running, by process id, and whether
+/// [`stop_running`] has been called (then every new child is stopped as soon as it is tracked).
+static RUNNING: std::sync::Mutex<(Vec<u32>, bool)> = std::sync::Mutex::new((Vec::new(), false));
+
+/// Registers a running child for [`stop_running`]; unregisters it when dropped (right after the
+/// child has been waited for).
+pub struct Tracked(u32);
+
+impl Tracked {
+    pub fn new(child: &std::process::Child) -> Self {
+        let id = child.id();
+        if let Ok(mut running) = RUNNING.lock() {
+            // Background work that goes on after quitting (a fallback tried after a stopped
+            // call) gets its process stopped too.
+            if running.1 {
+                terminate(id);
+            }
+            running.0.push(id);
+        }
+        Self(id)
+    }
+}
+
+fn terminate(id: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(id as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Ok(mut running) = RUNNING.lock() {
+            running.0.retain(|&id| id != self.0);
+        }
+    }
+}
+
+/// Asks every tracked child, and every one started from now on, to stop (SIGTERM): the TUI calls
+/// this when it quits, so a slow evaluation it started does not outlive it.
+pub fn stop_running() {
+    let Ok(mut running) = RUNNING.lock() else {
+        return;
+    };
+    running.1 = true;
+    for &id in running.0.iter() {
+        terminate(id);
+    }
 }
 
 #[cfg(test)]

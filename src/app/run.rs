@@ -139,7 +139,8 @@ pub fn run_tui(options: RunOptions) -> anyhow::Result<Outcome> {
     let outcome = runtime.block_on(event_loop(options));
     // Quitting waits briefly for quick background writes (a confirmed flake.nix edit, tour
     // progress), but not for slow work: a nix evaluation retrying an unreachable server can take
-    // minutes. Such a process is left to end on its own (its output pipe is gone).
+    // minutes. Such processes are asked to stop first.
+    crate::nix::stop_running();
     runtime.shutdown_timeout(Duration::from_secs(2));
     outcome
 }

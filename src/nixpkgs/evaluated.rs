@@ -180,6 +180,7 @@ pub fn evaluate(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not run {}: {e}", program.display()))?;
+    let _tracked = crate::nix::Tracked::new(&child);
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let stderr = child.stderr.take();
     // Read stderr on a thread so a chatty evaluation cannot fill its pipe and stall.

@@ -379,7 +379,15 @@ fn quitting_does_not_wait_for_a_slow_nix() {
     // can while it retries an unreachable server.
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join("nix");
-    std::fs::write(&fake, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'nix (Nix) 2.8.0'; exit 0; fi\nexec sleep 60\n").unwrap();
+    let pids = dir.path().join("pids");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'nix (Nix) 2.8.0'; exit 0; fi\necho $$ >> {}\nexec sleep 60\n",
+            pids.display()
+        ),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let project = dir.path().join("project");
@@ -401,4 +409,20 @@ fn quitting_does_not_wait_for_a_slow_nix() {
         "quit took {:?}",
         start.elapsed()
     );
+    // And the slow nix did not outlive nixbench.
+    let started: Vec<String> = std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        !started.is_empty(),
+        "the stand-in nix was never asked to evaluate"
+    );
+    sleep(Duration::from_millis(300));
+    for pid in started {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "));
+        assert!(!alive, "nix process {pid} is still running after quit");
+    }
 }
