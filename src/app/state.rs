@@ -221,6 +221,19 @@ pub struct GraphState {
     pub comparison: Option<Result<crate::graph::report::ClosureDiff, String>>,
 }
 
+/// Where `lower` (already lower-case) first occurs in `text`, ignoring case.
+fn find_ignoring_case(text: &str, lower: &str) -> Option<usize> {
+    if !text.is_ascii() || !lower.is_ascii() {
+        return text.to_lowercase().find(lower);
+    }
+    let (text, lower) = (text.as_bytes(), lower.as_bytes());
+    if lower.is_empty() {
+        return Some(0);
+    }
+    text.windows(lower.len())
+        .position(|window| window.eq_ignore_ascii_case(lower))
+}
+
 impl GraphState {
     /// Nodes whose name matches the search text: prefix matches first, then substring matches.
     pub fn search_matches(&self, limit: usize) -> Vec<NodeId> {
@@ -229,13 +242,18 @@ impl GraphState {
         };
         let query = query.to_lowercase();
         let graph = &data.graph;
+        // Called on every frame while typing: store names are ASCII, compared without allocating.
         let mut matches: Vec<(bool, usize, NodeId)> = (0..graph.len() as NodeId)
             .filter_map(|id| {
-                let name = graph.node(id).name().to_lowercase();
-                let at = name.find(&query)?;
+                let name = graph.node(id).name();
+                let at = find_ignoring_case(name, &query)?;
                 Some((at != 0, name.len(), id))
             })
             .collect();
+        if matches.len() > limit && limit > 0 {
+            matches.select_nth_unstable(limit - 1);
+            matches.truncate(limit);
+        }
         matches.sort();
         matches
             .into_iter()
@@ -403,5 +421,19 @@ impl AppState {
                     Tab::Build => self.build.search.is_some(),
                     _ => false,
                 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_ignoring_case;
+
+    #[test]
+    fn finds_names_ignoring_case() {
+        assert_eq!(find_ignoring_case("libGreet-1.0", "greet"), Some(3));
+        assert_eq!(find_ignoring_case("ZLIB-mini", "zlib"), Some(0));
+        assert_eq!(find_ignoring_case("zlib", "zlibs"), None);
+        assert_eq!(find_ignoring_case("hello", ""), Some(0));
+        assert_eq!(find_ignoring_case("Ünïcode-ÄB", "äb"), Some(10));
     }
 }
