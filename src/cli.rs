@@ -137,10 +137,12 @@ pub enum Commands {
         args: Vec<std::ffi::OsString>,
     },
     /// Follow a build log: a file (followed as it grows), `-` for a pipe, or
-    /// ssh://[user@]host[:port]/path on a CI host.
+    /// ssh://[user@]host[:port]/path on a CI host. Several sources (two CI hosts, say) are
+    /// followed at once as line output, each line prefixed with its source.
     Watch {
-        /// FILE, `-`, or ssh://[user@]host[:port]/path/to/log
-        source: String,
+        /// FILE, `-`, or ssh://[user@]host[:port]/path/to/log (one or more)
+        #[arg(required = true, num_args = 1.., value_name = "SOURCE")]
+        sources: Vec<String>,
         /// Line output for CI (automatic when stdout is not a terminal).
         #[arg(long)]
         plain: bool,
@@ -322,14 +324,21 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             follow_build(source, plain, json_summary, &cli.theme, &options, &dirs)
         }
         Some(Commands::Watch {
-            source,
+            sources,
             plain,
             json_summary,
             no_follow,
         }) => {
-            let source = crate::build_log::source::parse_source(&source, !no_follow)
+            let mut sources = sources
+                .iter()
+                .map(|text| crate::build_log::source::parse_source(text, !no_follow))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Failure::usage(e.to_string()))?;
-            follow_build(source, plain, json_summary, &cli.theme, &options, &dirs)
+            if sources.len() == 1 {
+                let source = sources.remove(0);
+                return follow_build(source, plain, json_summary, &cli.theme, &options, &dirs);
+            }
+            follow_builds(sources, json_summary, &dirs)
         }
     }
 }
@@ -801,6 +810,75 @@ fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
     };
     let _ = write!(out, "{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Follows several build sources at once as line output, each line prefixed with its source's
+/// label. Exit code: 2 when a source could not be read (unreachable host, missing file), else 1
+/// when a build failed, else 0.
+fn follow_builds(
+    sources: Vec<crate::build_log::source::Source>,
+    json_summary: bool,
+    dirs: &Dirs,
+) -> Result<ExitCode, Failure> {
+    use crate::build_log::source::Source;
+    if sources
+        .iter()
+        .filter(|s| matches!(s, Source::Stdin))
+        .count()
+        > 1
+    {
+        return Err(Failure::usage(
+            "standard input (`-`) can be only one of the sources".to_string(),
+        ));
+    }
+    // Labels name the sources in the output; the same host twice gets #2, #3, ...
+    let mut labelled = Vec::new();
+    for source in sources {
+        let base = source.label();
+        let mut label = base.clone();
+        let mut n = 1;
+        while labelled.iter().any(|(l, _): &(String, Source)| *l == label) {
+            n += 1;
+            label = format!("{base}#{n}");
+        }
+        labelled.push((label, source));
+    }
+    let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
+    let durations = crate::build_log::history::Durations::load(&dirs.durations_file());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let outcomes = runtime.block_on(crate::build_log::plain::follow_many(
+        labelled,
+        config.build.log_lines,
+        &durations,
+    ));
+    if json_summary {
+        let sources: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|(label, outcome)| {
+                serde_json::json!({
+                    "source": label,
+                    "error": outcome.error,
+                    "summary": outcome.report,
+                })
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "sources": sources }));
+        let _ = writeln!(out);
+    }
+    let mut code = 0;
+    for (label, outcome) in &outcomes {
+        if let Some(error) = &outcome.error {
+            eprintln!("nixbench: [{label}] {error}");
+            code = 2;
+        } else if !outcome.success && code == 0 {
+            code = 1;
+        }
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// Shows a build from any source: the TUI's Build tab on a terminal, line output otherwise.

@@ -77,6 +77,8 @@ pub struct Outcome {
     pub success: bool,
     /// Why the source failed for good (unreachable host, unreadable file), if it did.
     pub error: Option<String>,
+    /// What `--json-summary` prints.
+    pub report: super::state::Summary,
 }
 
 /// Follows a build from `source` and writes line output to `out` as it happens, then the summary,
@@ -98,9 +100,11 @@ pub async fn follow(
     let started = std::time::Instant::now();
     let mut state = BuildState::new(log_lines);
     let (mut code, mut error, mut process_stdout) = (None, None, Vec::new());
+    let mut saw_events = false;
     while let Some(feed) = rx.recv().await {
         match feed {
             Feed::Events(events) => {
+                saw_events |= !events.is_empty();
                 let now = started.elapsed().as_secs_f64();
                 for event in events {
                     let change = state.apply(event, now);
@@ -137,6 +141,15 @@ pub async fn follow(
         durations.record(&state);
     }
     let report = state.summary();
+    // A source that could not be read at all gets its error, not a summary of nothing.
+    if error.is_some() && !saw_events {
+        return Outcome {
+            code,
+            success: false,
+            error,
+            report,
+        };
+    }
     let _ = write!(out, "{}", summary(&report));
     let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
     if !explanations.is_empty() {
@@ -151,6 +164,99 @@ pub async fn follow(
         code,
         success: report.success,
         error,
+        report,
+    }
+}
+
+/// Follows several sources at once (two CI hosts, say): each one's lines go to `stdout` prefixed
+/// with its label, whole lines at a time, its status messages to `stderr` likewise. Returns each
+/// label with its outcome, in the order given.
+pub async fn follow_many(
+    sources: Vec<(String, super::source::Source)>,
+    log_lines: usize,
+    durations: &super::history::Durations,
+) -> Vec<(String, Outcome)> {
+    use std::io::Write as _;
+    let runs = sources.into_iter().map(|(label, source)| {
+        let mut durations = durations.clone();
+        async move {
+            let mut out = Prefixed::new(&label, Stream::Stdout);
+            let mut status = Prefixed::new(&label, Stream::Stderr);
+            let outcome = follow(
+                source,
+                &mut out,
+                &mut status,
+                false,
+                log_lines,
+                &mut durations,
+            )
+            .await;
+            let _ = out.flush();
+            let _ = status.flush();
+            (label, outcome)
+        }
+    });
+    futures_util::future::join_all(runs).await
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A writer that passes whole lines on to stdout or stderr, each prefixed with `[label] `, so
+/// lines of several sources never mix.
+struct Prefixed {
+    prefix: String,
+    stream: Stream,
+    pending: Vec<u8>,
+}
+
+impl Prefixed {
+    fn new(label: &str, stream: Stream) -> Self {
+        Self {
+            prefix: format!("[{label}] "),
+            stream,
+            pending: Vec::new(),
+        }
+    }
+
+    fn emit(&self, line: &[u8]) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut text = Vec::with_capacity(self.prefix.len() + line.len() + 1);
+        if line == b"\n" {
+            text.extend_from_slice(self.prefix.trim_end().as_bytes());
+        } else {
+            text.extend_from_slice(self.prefix.as_bytes());
+        }
+        text.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        match self.stream {
+            Stream::Stdout => std::io::stdout().lock().write_all(&text),
+            Stream::Stderr => std::io::stderr().lock().write_all(&text),
+        }
+    }
+}
+
+impl std::io::Write for Prefixed {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(bytes);
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            self.emit(&line)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line)?;
+        }
+        Ok(())
     }
 }
 

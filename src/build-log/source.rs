@@ -45,6 +45,20 @@ impl Source {
         matches!(self, Source::File { follow: true, .. } | Source::Ssh(_))
     }
 
+    /// A short name for line prefixes when several sources are followed: the host of a remote
+    /// log, a file's name, `stdin`, `nix`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Command { .. } => "nix".into(),
+            Source::Stdin => "stdin".into(),
+            Source::File { path, .. } => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+            Source::Ssh(t) => t.host.clone(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Source::Command { args, .. } => {

@@ -171,6 +171,85 @@ fn watch_summarises_a_recorded_failure() {
 }
 
 #[test]
+fn watch_follows_several_sources_with_prefixed_lines() {
+    let failure = fixture("golden/nix-2.8.0/build-failure-keep-going.internal-json");
+    let success = fixture("golden/nix-2.8.0/build-success.internal-json");
+    let output = nixbench()
+        .args(["watch", "--no-follow"])
+        .arg(&failure)
+        .arg(&success)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let text = String::from_utf8(output.stdout).unwrap();
+    for line in text.lines() {
+        assert!(
+            line.starts_with("[build-failure-keep-going.internal-json]")
+                || line.starts_with("[build-success.internal-json]"),
+            "every line names its source: {line}"
+        );
+    }
+    // Each source's lines are what following it alone gives, in the same order.
+    for (log, label) in [
+        (&failure, "[build-failure-keep-going.internal-json] "),
+        (&success, "[build-success.internal-json] "),
+    ] {
+        let alone = nixbench()
+            .args(["watch", "--no-follow"])
+            .arg(log)
+            .output()
+            .unwrap();
+        let alone: Vec<String> = String::from_utf8(alone.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let together: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(label))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(together, alone);
+    }
+    // The same file twice: labels stay apart; the JSON summary lists both.
+    let json = nixbench()
+        .args(["watch", "--no-follow", "--json-summary"])
+        .arg(&success)
+        .arg(&success)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(json).unwrap();
+    let start = text
+        .find("{\n  \"sources\"")
+        .expect("a JSON summary at the end");
+    let value: serde_json::Value = serde_json::from_str(&text[start..]).unwrap();
+    let sources = value["sources"].as_array().unwrap();
+    assert_eq!(sources[0]["source"], "build-success.internal-json");
+    assert_eq!(sources[1]["source"], "build-success.internal-json#2");
+    assert_eq!(sources[1]["summary"]["success"], true);
+    // A source that cannot be read is named, and the exit code says so.
+    nixbench()
+        .args(["watch", "--no-follow"])
+        .arg(&success)
+        .arg("/nonexistent/build.log")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[build.log] /nonexistent/build.log",
+        ));
+    nixbench()
+        .args(["watch", "-", "-"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("only one of the sources"));
+}
+
+#[test]
 fn tui_refuses_a_non_terminal_with_advice() {
     nixbench()
         .arg("--demo")

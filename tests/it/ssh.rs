@@ -175,6 +175,47 @@ fn ssh_watch_survives_a_cut_connection_without_losing_or_repeating_lines() {
     assert_eq!(output.status.code(), Some(1), "the watched build failed");
 }
 
+#[test]
+fn ssh_watch_follows_two_remote_logs_at_once() {
+    let Some(sshd) = start_sshd() else { return };
+    let failure = fixture("golden/nix-2.8.0/build-failure-keep-going.internal-json");
+    let success = fixture("golden/nix-2.8.0/build-success.internal-json");
+    let (one, two) = (
+        sshd.dir.path().join("ci-one.log"),
+        sshd.dir.path().join("ci-two.log"),
+    );
+    std::fs::copy(&failure, &one).unwrap();
+    std::fs::copy(&success, &two).unwrap();
+    let url = |path: &std::path::Path| {
+        format!("ssh://{}@127.0.0.1:{}{}", user(), sshd.port, path.display())
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_nixbench"))
+        .args(["watch", "--plain", &url(&one), &url(&two)])
+        .env("NIXBENCH_SSH", sshd.dir.path().join("ssh"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(1), "one of the builds failed");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    // Both remote logs arrive whole, each under its own label (the same host twice: #2).
+    for (log, label) in [(&failure, "[127.0.0.1] "), (&success, "[127.0.0.1#2] ")] {
+        let direct = assert_cmd::Command::cargo_bin("nixbench")
+            .unwrap()
+            .args(["watch", "--plain", "--no-follow"])
+            .arg(log)
+            .output()
+            .unwrap();
+        let prefixed: Vec<u8> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(label))
+            .flat_map(|l| format!("{l}\n").into_bytes())
+            .collect();
+        assert_eq!(log_lines(&prefixed), log_lines(&direct.stdout), "{label}");
+    }
+}
+
 fn wait_with_timeout(mut child: Child, limit: Duration) -> std::process::Output {
     let start = Instant::now();
     loop {
