@@ -273,8 +273,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     Err(e) => return Err(Failure::usage(format!("{}: {e}", progress.display()))),
                 }
             }
-            tui_with(&cli.theme, &options, &dirs, None, crate::app::Tab::Tour)
-                .map(|_| ExitCode::SUCCESS)
+            tui_with(
+                &cli.theme,
+                &options,
+                &dirs,
+                Vec::new(),
+                crate::app::Tab::Tour,
+            )
+            .map(|_| ExitCode::SUCCESS)
         }
         Some(Commands::Why {
             package,
@@ -338,20 +344,20 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 let source = sources.remove(0);
                 return follow_build(source, plain, json_summary, &cli.theme, &options, &dirs);
             }
-            follow_builds(sources, json_summary, &dirs)
+            follow_builds(sources, plain, json_summary, &cli.theme, &options, &dirs)
         }
     }
 }
 
 fn tui(theme: &Option<String>, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
-    tui_with(theme, options, dirs, None, crate::app::Tab::Packages).map(|_| ExitCode::SUCCESS)
+    tui_with(theme, options, dirs, Vec::new(), crate::app::Tab::Packages).map(|_| ExitCode::SUCCESS)
 }
 
 fn tui_with(
     theme: &Option<String>,
     options: &OpenOptions,
     dirs: &Dirs,
-    build_source: Option<crate::build_log::source::Source>,
+    build_sources: Vec<crate::build_log::source::Source>,
     start_tab: crate::app::Tab,
 ) -> Result<crate::app::run::Outcome, Failure> {
     let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
@@ -377,7 +383,7 @@ fn tui_with(
         keymap,
         theme,
         log_lines: config.build.log_lines,
-        build_source,
+        build_sources,
         start_tab,
         dirs: dirs.clone(),
     })
@@ -812,12 +818,15 @@ fn why(options: &OpenOptions, args: WhyArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Follows several build sources at once as line output, each line prefixed with its source's
-/// label. Exit code: 2 when a source could not be read (unreachable host, missing file), else 1
-/// when a build failed, else 0.
+/// Follows several build sources at once: in the TUI on a terminal (`s` shows the next one),
+/// otherwise as line output, each line prefixed with its source's label. Exit code: 2 when a
+/// source could not be read (unreachable host, missing file), else 1 when a build failed, else 0.
 fn follow_builds(
     sources: Vec<crate::build_log::source::Source>,
+    plain: bool,
     json_summary: bool,
+    theme: &Option<String>,
+    options: &OpenOptions,
     dirs: &Dirs,
 ) -> Result<ExitCode, Failure> {
     use crate::build_log::source::Source;
@@ -830,6 +839,10 @@ fn follow_builds(
         return Err(Failure::usage(
             "standard input (`-`) can be only one of the sources".to_string(),
         ));
+    }
+    if !plain && !json_summary && std::io::stdout().is_terminal() {
+        let outcome = tui_with(theme, options, dirs, sources, crate::app::Tab::Build)?;
+        return Ok(ExitCode::from(u8::from(!outcome.build_success)));
     }
     // Labels name the sources in the output; the same host twice gets #2, #3, ...
     let mut labelled = Vec::new();
@@ -892,7 +905,7 @@ fn follow_build(
 ) -> Result<ExitCode, Failure> {
     let is_command = matches!(source, crate::build_log::source::Source::Command { .. });
     if !plain && !json_summary && std::io::stdout().is_terminal() {
-        let outcome = tui_with(theme, options, dirs, Some(source), crate::app::Tab::Build)?;
+        let outcome = tui_with(theme, options, dirs, vec![source], crate::app::Tab::Build)?;
         let _ = std::io::stdout().write_all(&outcome.build_stdout);
         let code = match (is_command, outcome.build_exit) {
             (true, Some(code)) => code.clamp(0, 255) as u8,

@@ -97,6 +97,8 @@ commands! {
     FirstError = "first-error",
     /// Show the selected derivation in the dependency graph
     ShowInGraph = "show-in-graph",
+    /// Show the next build source (when several logs are watched)
+    NextSource = "next-source",
     /// Explain the flake construct under the cursor
     Explain = "explain",
     /// Next tour step

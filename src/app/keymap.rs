@@ -186,6 +186,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Build, "f", Follow),
         (Build, "E", FirstError),
         (Build, "o", ShowInGraph),
+        (Build, "s", NextSource),
         (Flake, "x", Explain),
         (Flake, "d", Docs),
         (Tour, "n", NextStep),

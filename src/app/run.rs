@@ -38,9 +38,9 @@ pub struct RunOptions {
     pub keymap: KeyMap,
     pub theme: Theme,
     pub log_lines: usize,
-    /// A build to show live (`nixbench build`, `nixbench watch`); without it the demo replays its
-    /// recorded build.
-    pub build_source: Option<Source>,
+    /// Builds to show live (`nixbench build`, `nixbench watch`, several for several watched logs);
+    /// without any the demo replays its recorded build.
+    pub build_sources: Vec<Source>,
     /// The tab to open on (`nixbench tour` opens the Tour).
     pub start_tab: super::state::Tab,
     pub dirs: crate::config::Dirs,
@@ -146,7 +146,7 @@ pub fn run_tui(options: RunOptions) -> anyhow::Result<Outcome> {
 }
 
 /// Starts the background loaders; each reports over the channel when done.
-fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_source: Option<Source>) {
+fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_sources: Vec<Source>) {
     let ws = workspace.clone();
     let sender = tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -171,29 +171,28 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_source:
     if let Some(path) = workspace.flake_nix() {
         tokio::spawn(watch_flake(path, tx.clone()));
     }
-    match build_source {
-        Some(source) => {
-            tokio::spawn(forward_build(source, tx.clone()));
+    if build_sources.is_empty() {
+        if let Some(log) = workspace::demo_build_log(workspace) {
+            tokio::spawn(replay_log(log, tx.clone()));
         }
-        None => {
-            if let Some(log) = workspace::demo_build_log(workspace) {
-                tokio::spawn(replay_log(log, tx.clone()));
-            }
-        }
+    }
+    for (index, source) in build_sources.into_iter().enumerate() {
+        tokio::spawn(forward_build(index, source, tx.clone()));
     }
 }
 
-/// Runs a build source and turns what it reports into messages for the loop.
-async fn forward_build(source: Source, tx: UnboundedSender<Msg>) {
+/// Runs build source number `index` and turns what it reports into messages for the loop.
+async fn forward_build(index: usize, source: Source, tx: UnboundedSender<Msg>) {
     let (feed_tx, mut feed_rx) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(stream(source, feed_tx));
     let started = Instant::now();
     while let Some(feed) = feed_rx.recv().await {
         let now = started.elapsed().as_secs_f64();
         let msg = match feed {
-            Feed::Events(events) => {
-                Msg::BuildEvents(events.into_iter().map(|e| (e, now)).collect())
-            }
+            Feed::Events(events) => Msg::BuildEvents {
+                source: index,
+                events: events.into_iter().map(|e| (e, now)).collect(),
+            },
             Feed::Status(text) => Msg::Notice {
                 text,
                 is_error: false,
@@ -202,8 +201,15 @@ async fn forward_build(source: Source, tx: UnboundedSender<Msg>) {
                 text,
                 is_error: true,
             },
-            Feed::Stdout(bytes) => Msg::BuildStdout(bytes),
-            Feed::Ended { code } => Msg::BuildEnded { code, now },
+            Feed::Stdout(bytes) => Msg::BuildStdout {
+                source: index,
+                bytes,
+            },
+            Feed::Ended { code } => Msg::BuildEnded {
+                source: index,
+                code,
+                now,
+            },
         };
         if tx.send(msg).is_err() {
             break;
@@ -282,12 +288,19 @@ async fn replay_log(path: PathBuf, tx: UnboundedSender<Msg>) {
     for chunk in lines.chunks(40) {
         let now = started.elapsed().as_secs_f64();
         let batch = chunk.iter().cloned().map(|event| (event, now)).collect();
-        if tx.send(Msg::BuildEvents(batch)).is_err() {
+        if tx
+            .send(Msg::BuildEvents {
+                source: 0,
+                events: batch,
+            })
+            .is_err()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
     let _ = tx.send(Msg::BuildEnded {
+        source: 0,
         code: Some(1),
         now: started.elapsed().as_secs_f64(),
     });
@@ -299,7 +312,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         keymap,
         theme,
         log_lines,
-        build_source,
+        build_sources,
         start_tab,
         dirs,
     } = options;
@@ -309,7 +322,7 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     let size = terminal.size()?;
     let mut state = AppState::new(keymap, status_info(&workspace), (size.width, size.height));
     state.build.state = crate::build_log::BuildState::new(log_lines);
-    state.build.source = if let Some(source) = &build_source {
+    state.build.source = if let Some(source) = build_sources.first() {
         state.tab = super::state::Tab::Build;
         source.describe()
     } else if workspace.is_demo() {
@@ -330,9 +343,33 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         state.tab = super::state::Tab::Tour;
     }
     state.build.durations = crate::build_log::history::Durations::load(&durations_path);
-    state.build.record_history = build_source.is_some();
+    state.build.record_history = !build_sources.is_empty();
+    // Several sources: one view each, the first shown, the others parked until `s`.
+    for (index, source) in build_sources.iter().enumerate().skip(1) {
+        let mut view = super::state::BuildView {
+            state: crate::build_log::BuildState::new(log_lines),
+            source: source.describe(),
+            durations: state.build.durations.clone(),
+            record_history: true,
+            ..Default::default()
+        };
+        view.source = format!(
+            "({}/{}, s: next) {}",
+            index + 1,
+            build_sources.len(),
+            view.source
+        );
+        state.parked_builds.push(Some(view));
+    }
+    if build_sources.len() > 1 {
+        state.build.source = format!(
+            "(1/{}, s: next) {}",
+            build_sources.len(),
+            state.build.source
+        );
+    }
     state.flake.project_root = Some(workspace.root.clone());
-    start_loaders(&workspace, &tx, build_source);
+    start_loaders(&workspace, &tx, build_sources);
     let evaluating = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     let latest_search = Arc::new(AtomicU64::new(0));
@@ -582,9 +619,10 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     }
     drop(terminal);
     drop(guard);
+    let build_success = state.builds().all(|b| b.state.is_success());
     Ok(Outcome {
         build_exit: state.build.exit_code,
-        build_success: state.build.state.is_success(),
+        build_success,
         build_stdout: std::mem::take(&mut state.build.stdout),
         frames,
         busiest_second,

@@ -381,7 +381,13 @@ pub struct AppState {
     pub size: (u16, u16),
     pub packages: PackagesState,
     pub graph: GraphState,
+    /// The build shown in the Build tab; with several sources, the others wait in
+    /// `parked_builds` (see [`AppState::build_mut`]).
     pub build: BuildView,
+    /// One slot per build source; the shown one's slot is empty (its view is in `build`).
+    pub parked_builds: Vec<Option<BuildView>>,
+    /// Which source `build` shows.
+    pub shown_build: usize,
     pub flake: FlakeState,
     pub tour: TourState,
     pub quit: bool,
@@ -401,6 +407,8 @@ impl AppState {
             packages: PackagesState::default(),
             graph: GraphState::default(),
             build: BuildView::default(),
+            parked_builds: vec![None],
+            shown_build: 0,
             flake: FlakeState::default(),
             tour: TourState {
                 lessons: super::tour::lessons(),
@@ -409,6 +417,44 @@ impl AppState {
             quit: false,
             debug_panic: false,
         }
+    }
+
+    /// The view of build source number `source`, shown or parked.
+    pub fn build_mut(&mut self, source: usize) -> Option<&mut BuildView> {
+        if source == self.shown_build {
+            Some(&mut self.build)
+        } else {
+            self.parked_builds.get_mut(source)?.as_mut()
+        }
+    }
+
+    /// Every build view, in source order.
+    pub fn builds(&self) -> impl Iterator<Item = &BuildView> {
+        self.parked_builds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, parked)| {
+                if i == self.shown_build {
+                    Some(&self.build)
+                } else {
+                    parked.as_ref()
+                }
+            })
+    }
+
+    /// Shows the next build source (with one source, nothing changes).
+    pub fn show_next_build(&mut self) {
+        let count = self.parked_builds.len();
+        if count < 2 {
+            return;
+        }
+        let next = (self.shown_build + 1) % count;
+        let Some(incoming) = self.parked_builds[next].take() else {
+            return;
+        };
+        let outgoing = std::mem::replace(&mut self.build, incoming);
+        self.parked_builds[self.shown_build] = Some(outgoing);
+        self.shown_build = next;
     }
 
     /// True while a text input has the keyboard (search boxes, the palette).
@@ -426,7 +472,36 @@ impl AppState {
 
 #[cfg(test)]
 mod tests {
-    use super::find_ignoring_case;
+    use super::*;
+
+    #[test]
+    fn several_builds_route_to_their_views_and_s_cycles_them() {
+        let mut state = AppState::new(KeyMap::defaults(), StatusInfo::default(), (80, 24));
+        state.build.source = "one".into();
+        for name in ["two", "three"] {
+            state.parked_builds.push(Some(BuildView {
+                source: name.into(),
+                ..Default::default()
+            }));
+        }
+        state.build_mut(2).unwrap().exit_code = Some(3);
+        assert!(state.build_mut(3).is_none());
+        state.show_next_build();
+        assert_eq!(state.build.source, "two");
+        state.build_mut(0).unwrap().exit_code = Some(7);
+        state.show_next_build();
+        assert_eq!(
+            (state.build.source.as_str(), state.build.exit_code),
+            ("three", Some(3))
+        );
+        state.show_next_build();
+        assert_eq!(
+            (state.build.source.as_str(), state.build.exit_code),
+            ("one", Some(7))
+        );
+        let sources: Vec<&str> = state.builds().map(|b| b.source.as_str()).collect();
+        assert_eq!(sources, ["one", "two", "three"]);
+    }
 
     #[test]
     fn finds_names_ignoring_case() {

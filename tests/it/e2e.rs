@@ -426,3 +426,30 @@ fn quitting_does_not_wait_for_a_slow_nix() {
         assert!(!alive, "nix process {pid} is still running after quit");
     }
 }
+
+#[test]
+fn watching_two_logs_shows_one_and_s_switches_to_the_other() {
+    let golden =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden/nix-2.8.0");
+    let args = format!(
+        "watch --no-follow {} {}",
+        golden
+            .join("build-failure-keep-going.internal-json")
+            .display(),
+        golden.join("build-success.internal-json").display()
+    );
+    let Some(t) = Tmux::start_with("", &args) else {
+        return;
+    };
+    t.wait_for("(1/2, s: next)");
+    t.wait_for("broken-build");
+    t.keys(&["s"]);
+    t.wait_for("(2/2, s: next)");
+    t.wait_for("greeter-1.0.0");
+    let screen = t.screen();
+    assert!(!screen.contains("broken-build"), "{screen}");
+    // And back to the first.
+    t.keys(&["s"]);
+    t.wait_for("broken-build");
+    t.keys(&["q"]);
+}

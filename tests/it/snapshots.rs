@@ -96,10 +96,11 @@ fn demo_state() -> AppState {
         t += 0.01;
         events.push((parse_line(line), t));
     });
-    update(&mut state, Msg::BuildEvents(events));
+    update(&mut state, Msg::BuildEvents { source: 0, events });
     update(
         &mut state,
         Msg::BuildEnded {
+            source: 0,
             code: Some(1),
             now: t,
         },
@@ -329,7 +330,10 @@ fn build_log_search_and_show_in_graph() {
         format!(r#"@nix {{"action":"start","id":99,"type":105,"fields":["{drv}","",1,1]}}"#);
     update(
         &mut state,
-        Msg::BuildEvents(vec![(nixbench::build_log::parse_line(&start), 1.0)]),
+        Msg::BuildEvents {
+            source: 0,
+            events: vec![(nixbench::build_log::parse_line(&start), 1.0)],
+        },
     );
     state.build.selected = state
         .build

@@ -88,6 +88,9 @@ pub(super) fn build_command(state: &mut AppState, command: Command) {
     if command == Command::ShowInGraph {
         return show_in_graph(state);
     }
+    if command == Command::NextSource {
+        return state.show_next_build();
+    }
     let b = &mut state.build;
     match command {
         Command::Search => b.search = Some(String::new()),

@@ -48,13 +48,21 @@ pub enum Msg {
         /// When it was read (Unix seconds), for the lock inputs' ages.
         read_at: i64,
     },
-    BuildEvents(Vec<(LogEvent, f64)>),
+    /// Events from build source number `source` (see [`AppState::build_mut`]).
+    BuildEvents {
+        source: usize,
+        events: Vec<(LogEvent, f64)>,
+    },
     BuildEnded {
+        source: usize,
         code: Option<i32>,
         now: f64,
     },
     /// What the build process printed on stdout.
-    BuildStdout(Vec<u8>),
+    BuildStdout {
+        source: usize,
+        bytes: Vec<u8>,
+    },
     /// A message for the status line.
     Notice {
         text: String,
@@ -201,27 +209,43 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             update_explanation(state);
         }
-        Msg::BuildEvents(events) => {
-            state.build.running = true;
+        Msg::BuildEvents { source, events } => {
+            let Some(build) = state.build_mut(source) else {
+                return effects;
+            };
+            build.running = true;
             for (event, now) in events {
-                state.build.state.apply(event, now);
+                build.state.apply(event, now);
             }
-            if state.build.follow {
-                follow_running(&mut state.build);
-            }
-        }
-        Msg::BuildEnded { code, now } => {
-            state.build.running = false;
-            state.build.exit_code = code;
-            state.build.state.finish(now);
-            state.build.explanations =
-                crate::explain::explain(&state.build.state.error_text(), &|_| Vec::new());
-            if state.build.record_history {
-                state.build.durations.record(&state.build.state);
-                effects.push(Effect::SaveDurations(state.build.durations.clone()));
+            if build.follow {
+                follow_running(build);
             }
         }
-        Msg::BuildStdout(bytes) => state.build.stdout = bytes,
+        Msg::BuildEnded { source, code, now } => {
+            let Some(build) = state.build_mut(source) else {
+                return effects;
+            };
+            build.running = false;
+            build.exit_code = code;
+            build.state.finish(now);
+            build.explanations =
+                crate::explain::explain(&build.state.error_text(), &|_| Vec::new());
+            if build.record_history {
+                build.durations.record(&build.state);
+                let durations = build.durations.clone();
+                // Every view keeps the whole history, so the next save loses nothing.
+                state.build.durations = durations.clone();
+                for parked in state.parked_builds.iter_mut().flatten() {
+                    parked.durations = durations.clone();
+                }
+                effects.push(Effect::SaveDurations(durations));
+            }
+        }
+        Msg::BuildStdout { source, bytes } => {
+            if let Some(build) = state.build_mut(source) {
+                build.stdout = bytes;
+            }
+        }
         Msg::Compared(result) => state.graph.comparison = Some(result),
         Msg::Excerpt {
             name,
