@@ -138,7 +138,8 @@ pub enum Commands {
     },
     /// Follow a build log: a file (followed as it grows), `-` for a pipe, or
     /// ssh://[user@]host[:port]/path on a CI host. Several sources (two CI hosts, say) are
-    /// followed at once as line output, each line prefixed with its source.
+    /// followed at once: in the TUI, `s` shows the next; as line output, each line is prefixed
+    /// with its source.
     Watch {
         /// FILE, `-`, or ssh://[user@]host[:port]/path/to/log (one or more)
         #[arg(required = true, num_args = 1.., value_name = "SOURCE")]
