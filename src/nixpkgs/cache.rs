@@ -156,7 +156,8 @@ pub fn encode(index: &Index) -> Vec<u8> {
             out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
             encode_entry(&mut out, e);
         }
-        keys.join().unwrap_or_else(|_| build_keys(&index.entries))
+        keys.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     let problems_at = out.len() as u32;
     put_u32(&mut out, index.problems.len() as u32);
