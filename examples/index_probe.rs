@@ -59,7 +59,7 @@ fn main() {
     }
 }
 
-#[allow(dead_code)]
+/// Reads every file with `threads` threads: how far reading alone scales on this machine.
 fn parallel_read(files: &[std::path::PathBuf], threads: usize) -> Duration {
     let t = Instant::now();
     let chunk = files.len().div_ceil(threads);
