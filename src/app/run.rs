@@ -176,13 +176,21 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_sources
             tokio::spawn(replay_log(log, tx.clone()));
         }
     }
+    // With several sources, their notices (reconnecting, unreachable) say whose they are.
+    let several = build_sources.len() > 1;
     for (index, source) in build_sources.into_iter().enumerate() {
-        tokio::spawn(forward_build(index, source, tx.clone()));
+        let prefix = if several {
+            format!("[{}] ", source.label())
+        } else {
+            String::new()
+        };
+        tokio::spawn(forward_build(index, prefix, source, tx.clone()));
     }
 }
 
-/// Runs build source number `index` and turns what it reports into messages for the loop.
-async fn forward_build(index: usize, source: Source, tx: UnboundedSender<Msg>) {
+/// Runs build source number `index` and turns what it reports into messages for the loop; its
+/// notices start with `prefix`.
+async fn forward_build(index: usize, prefix: String, source: Source, tx: UnboundedSender<Msg>) {
     let (feed_tx, mut feed_rx) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(stream(source, feed_tx));
     let started = Instant::now();
@@ -194,12 +202,12 @@ async fn forward_build(index: usize, source: Source, tx: UnboundedSender<Msg>) {
                 events: events.into_iter().map(|e| (e, now)).collect(),
             },
             Feed::Status(text) => Msg::Notice {
-                text,
+                text: format!("{prefix}{text}"),
                 is_error: false,
             },
-            Feed::Error(text) => Msg::Notice {
-                text,
-                is_error: true,
+            Feed::Error(text) => Msg::BuildSourceFailed {
+                source: index,
+                text: format!("{prefix}{text}"),
             },
             Feed::Stdout(bytes) => Msg::BuildStdout {
                 source: index,

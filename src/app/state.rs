@@ -305,6 +305,8 @@ pub struct BuildView {
     pub search: Option<String>,
     /// What the error explainer makes of the build's errors, once it has ended.
     pub explanations: Vec<crate::explain::Explanation>,
+    /// Why the source could not be read (unreachable host, missing file), if it could not.
+    pub source_error: Option<String>,
 }
 
 impl Default for BuildView {
@@ -323,6 +325,7 @@ impl Default for BuildView {
             record_history: false,
             search: None,
             explanations: Vec::new(),
+            source_error: None,
         }
     }
 }

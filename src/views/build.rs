@@ -24,7 +24,9 @@ fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let b = &state.build;
     let s = &b.state;
-    let phase = if s.evaluating && !s.finished {
+    let phase = if b.source_error.is_some() && s.derivations.is_empty() {
+        Span::styled("cannot read the log", theme.error())
+    } else if s.evaluating && !s.finished {
         Span::styled("evaluating…", theme.info())
     } else if b.running {
         Span::styled("building", theme.info())
@@ -115,7 +117,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         s.derivations.len(),
         if b.follow { " · following" } else { "" }
     );
-    let body = if lines.is_empty() {
+    let body = if lines.is_empty() && b.source_error.is_some() {
+        vec![Line::styled(" the log could not be read", theme.error())]
+    } else if lines.is_empty() {
         vec![Line::styled(
             " waiting for Nix to start building…",
             theme.muted(),
@@ -131,9 +135,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     let Some(drv) = s.derivations.get(b.selected) else {
         // Nothing built yet: Nix's own messages (evaluation errors above all) are the news.
         let height = areas.detail.height.saturating_sub(2) as usize;
-        let mut lines: Vec<Line> = s
-            .errors
+        let mut lines: Vec<Line> = b
+            .source_error
             .iter()
+            .chain(&s.errors)
             .map(|e| Line::styled(e.clone(), theme.error()))
             .collect();
         lines.extend(

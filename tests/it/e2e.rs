@@ -453,3 +453,21 @@ fn watching_two_logs_shows_one_and_s_switches_to_the_other() {
     t.wait_for("broken-build");
     t.keys(&["q"]);
 }
+
+#[test]
+fn a_watched_log_that_cannot_be_read_says_so_in_its_view() {
+    let golden =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden/nix-2.8.0");
+    let args = format!(
+        "watch --no-follow {} /nonexistent/build.log",
+        golden.join("build-success.internal-json").display()
+    );
+    let Some(t) = Tmux::start_with("", &args) else {
+        return;
+    };
+    t.wait_for("greeter-1.0.0");
+    t.keys(&["s"]);
+    t.wait_for("cannot read the log");
+    t.wait_for("No such file or directory");
+    t.keys(&["q"]);
+}

@@ -63,6 +63,11 @@ pub enum Msg {
         source: usize,
         bytes: Vec<u8>,
     },
+    /// Build source number `source` could not be read.
+    BuildSourceFailed {
+        source: usize,
+        text: String,
+    },
     /// A message for the status line.
     Notice {
         text: String,
@@ -245,6 +250,15 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(build) = state.build_mut(source) {
                 build.stdout = bytes;
             }
+        }
+        Msg::BuildSourceFailed { source, text } => {
+            if let Some(build) = state.build_mut(source) {
+                build.source_error = Some(text.clone());
+            }
+            state.notice = Some(Notice {
+                text,
+                is_error: true,
+            });
         }
         Msg::Compared(result) => state.graph.comparison = Some(result),
         Msg::Excerpt {
