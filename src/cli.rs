@@ -846,17 +846,8 @@ fn follow_builds(
         return Ok(ExitCode::from(u8::from(!outcome.build_success)));
     }
     // Labels name the sources in the output; the same host twice gets #2, #3, ...
-    let mut labelled = Vec::new();
-    for source in sources {
-        let base = source.label();
-        let mut label = base.clone();
-        let mut n = 1;
-        while labelled.iter().any(|(l, _): &(String, Source)| *l == label) {
-            n += 1;
-            label = format!("{base}#{n}");
-        }
-        labelled.push((label, source));
-    }
+    let labelled: Vec<(String, Source)> =
+        Source::labels(&sources).into_iter().zip(sources).collect();
     let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
     let durations = crate::build_log::history::Durations::load(&dirs.durations_file());
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -177,10 +177,11 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_sources
         }
     }
     // With several sources, their notices (reconnecting, unreachable) say whose they are.
+    let labels = Source::labels(&build_sources);
     let several = build_sources.len() > 1;
-    for (index, source) in build_sources.into_iter().enumerate() {
+    for (index, (source, label)) in build_sources.into_iter().zip(labels).enumerate() {
         let prefix = if several {
-            format!("[{}] ", source.label())
+            format!("[{label}] ")
         } else {
             String::new()
         };
@@ -350,31 +351,28 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     if start_tab == super::state::Tab::Tour {
         state.tab = super::state::Tab::Tour;
     }
-    state.build.durations = crate::build_log::history::Durations::load(&durations_path);
+    state.build_history = crate::build_log::history::Durations::load(&durations_path);
     state.build.record_history = !build_sources.is_empty();
-    // Several sources: one view each, the first shown, the others parked until `s`.
-    for (index, source) in build_sources.iter().enumerate().skip(1) {
-        let mut view = super::state::BuildView {
-            state: crate::build_log::BuildState::new(log_lines),
-            source: source.describe(),
-            durations: state.build.durations.clone(),
-            record_history: true,
-            ..Default::default()
-        };
-        view.source = format!(
-            "({}/{}, s: next) {}",
-            index + 1,
-            build_sources.len(),
-            view.source
-        );
-        state.parked_builds.push(Some(view));
-    }
+    // Several sources: one view each, the first shown, the others parked until `s`; each title
+    // says which it is.
     if build_sources.len() > 1 {
-        state.build.source = format!(
-            "(1/{}, s: next) {}",
-            build_sources.len(),
-            state.build.source
-        );
+        let title = |index: usize, source: &Source| {
+            format!(
+                "({}/{}, s: next) {}",
+                index + 1,
+                build_sources.len(),
+                source.describe()
+            )
+        };
+        state.build.source = title(0, &build_sources[0]);
+        for (index, source) in build_sources.iter().enumerate().skip(1) {
+            state.parked_builds.push(Some(super::state::BuildView {
+                state: crate::build_log::BuildState::new(log_lines),
+                source: title(index, source),
+                record_history: true,
+                ..Default::default()
+            }));
+        }
     }
     state.flake.project_root = Some(workspace.root.clone());
     start_loaders(&workspace, &tx, build_sources);

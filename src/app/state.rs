@@ -297,8 +297,6 @@ pub struct BuildView {
     pub focus_log: bool,
     /// What the build process printed on stdout.
     pub stdout: Vec<u8>,
-    /// Earlier build durations, for ETAs.
-    pub durations: crate::build_log::history::Durations,
     /// Whether this build's durations go into the history (live builds, not the demo replay).
     pub record_history: bool,
     /// The `/` search text while searching the log.
@@ -321,7 +319,6 @@ impl Default for BuildView {
             exit_code: None,
             focus_log: false,
             stdout: Vec::new(),
-            durations: Default::default(),
             record_history: false,
             search: None,
             explanations: Vec::new(),
@@ -391,6 +388,8 @@ pub struct AppState {
     pub parked_builds: Vec<Option<BuildView>>,
     /// Which source `build` shows.
     pub shown_build: usize,
+    /// Earlier build durations, for ETAs; every build that ends adds to them.
+    pub build_history: crate::build_log::history::Durations,
     pub flake: FlakeState,
     pub tour: TourState,
     pub quit: bool,
@@ -412,6 +411,7 @@ impl AppState {
             build: BuildView::default(),
             parked_builds: vec![None],
             shown_build: 0,
+            build_history: Default::default(),
             flake: FlakeState::default(),
             tour: TourState {
                 lessons: super::tour::lessons(),

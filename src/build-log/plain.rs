@@ -142,27 +142,22 @@ pub async fn follow(
     }
     let report = state.summary();
     // A source that could not be read at all gets its error, not a summary of nothing.
-    if error.is_some() && !saw_events {
-        return Outcome {
-            code,
-            success: false,
-            error,
-            report,
-        };
+    let unreadable = error.is_some() && !saw_events;
+    if !unreadable {
+        let _ = write!(out, "{}", summary(&report));
+        let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
+        if !explanations.is_empty() {
+            let _ = write!(out, "\n{}", crate::explain::render(&explanations));
+        }
+        if json_summary {
+            let _ = serde_json::to_writer_pretty(&mut *out, &report);
+            let _ = writeln!(out);
+        }
+        let _ = out.write_all(&process_stdout);
     }
-    let _ = write!(out, "{}", summary(&report));
-    let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
-    if !explanations.is_empty() {
-        let _ = write!(out, "\n{}", crate::explain::render(&explanations));
-    }
-    if json_summary {
-        let _ = serde_json::to_writer_pretty(&mut *out, &report);
-        let _ = writeln!(out);
-    }
-    let _ = out.write_all(&process_stdout);
     Outcome {
         code,
-        success: report.success,
+        success: report.success && !unreadable,
         error,
         report,
     }

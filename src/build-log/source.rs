@@ -59,6 +59,22 @@ impl Source {
         }
     }
 
+    /// [`Source::label`] of each source, a repeated one numbered (`host`, `host#2`).
+    pub fn labels(sources: &[Source]) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::with_capacity(sources.len());
+        for source in sources {
+            let base = source.label();
+            let mut label = base.clone();
+            let mut n = 1;
+            while labels.contains(&label) {
+                n += 1;
+                label = format!("{base}#{n}");
+            }
+            labels.push(label);
+        }
+        labels
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Source::Command { args, .. } => {

@@ -263,14 +263,56 @@ fn read_text(
     optional: bool,
     problems: &mut Vec<String>,
 ) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
+    let mut buffer = Vec::new();
+    let filled = read_file(root, path, optional, &mut buffer, problems)?;
+    buffer.truncate(filled);
+    String::from_utf8(buffer)
+        .map_err(|_| problems.push(not_utf8(root, path)))
+        .ok()
+}
+
+/// Reads a file into `buffer`, kept between files by the caller (zeroed once, grown when a file
+/// does not fit), and returns how many bytes it holds: a plain read loop, where `read_to_end`
+/// would first ask for the file's size and position, two more system calls per file. When
+/// `optional`, a missing file is skipped without a problem report.
+fn read_file(
+    root: &Path,
+    path: &Path,
+    optional: bool,
+    buffer: &mut Vec<u8>,
+    problems: &mut Vec<String>,
+) -> Option<usize> {
+    use std::io::Read;
+    if buffer.is_empty() {
+        buffer.resize(64 * 1024, 0);
+    }
+    let mut filled = 0;
+    let read = std::fs::File::open(path).and_then(|mut file| loop {
+        if filled == buffer.len() {
+            buffer.resize(buffer.len() * 2, 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => return Ok(filled),
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    });
+    match read {
+        Ok(filled) => Some(filled),
         Err(err) if optional && err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => {
             problems.push(format!("{}: {err}", relative(root, path)));
             None
         }
     }
+}
+
+fn not_utf8(root: &Path, path: &Path) -> String {
+    format!(
+        "{}: stream did not contain valid UTF-8",
+        relative(root, path)
+    )
 }
 
 /// Parses a file, reporting its first syntax error (the rest is still indexed).
@@ -563,42 +605,10 @@ fn package_from_file(
     buffer: &mut Vec<u8>,
     problems: &mut Vec<String>,
 ) -> Option<Entry> {
-    use std::io::Read;
-    // A plain read loop into a buffer kept between files (zeroed once, grown when a file does not
-    // fit): `read_to_end` would first ask for the file's size and position, two more system calls
-    // per file.
-    if buffer.is_empty() {
-        buffer.resize(64 * 1024, 0);
-    }
-    let mut filled = 0;
-    let read = std::fs::File::open(&job.path).and_then(|mut file| loop {
-        if filled == buffer.len() {
-            buffer.resize(buffer.len() * 2, 0);
-        }
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => return Ok(()),
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    });
-    match read {
-        Ok(()) => {}
-        Err(err) if job.optional && err.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(err) => {
-            problems.push(format!("{}: {err}", relative(root, &job.path)));
-            return None;
-        }
-    }
-    let text = match std::str::from_utf8(&buffer[..filled]) {
-        Ok(text) => text,
-        Err(_) => {
-            problems.push(format!(
-                "{}: stream did not contain valid UTF-8",
-                relative(root, &job.path)
-            ));
-            return None;
-        }
+    let filled = read_file(root, &job.path, job.optional, buffer, problems)?;
+    let Ok(text) = std::str::from_utf8(&buffer[..filled]) else {
+        problems.push(not_utf8(root, &job.path));
+        return None;
     };
     Some(match super::fast_package::extract(text) {
         Some(fields) => entry_from_fields(root, job, fields),

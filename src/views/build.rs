@@ -70,48 +70,46 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
 
     let rows = areas.list_rows();
     let width = areas.list.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = s
-        .derivations
-        .iter()
-        .enumerate()
-        .skip(scroll_offset(b.selected, rows))
-        .take(rows)
-        .map(|(i, d)| {
-            let status = format!("{:<10}", d.status.label());
-            let eta = b
-                .durations
-                .expected(&d.name)
-                .zip(d.started)
-                .map(|(expected, started)| {
-                    let left = expected - (s.now - started);
-                    if left > 0.0 {
-                        format!(" ~{left:.0}s left")
-                    } else {
-                        " overdue".to_string()
-                    }
-                });
-            let extra = match (&d.phase, d.status.is_running()) {
-                (Some(phase), true) => format!(" {phase}{}", eta.unwrap_or_default()),
-                _ => d
-                    .started
-                    .zip(d.finished)
-                    .map(|(a, z)| format!(" {:.1}s", z - a))
-                    .unwrap_or_default(),
-            };
-            let name = fit(&d.name, width.saturating_sub(11 + extra.len()));
-            let line = Line::from(vec![
-                Span::styled(status, status_style(d.status, theme)),
-                Span::raw(" "),
-                Span::raw(name),
-                Span::styled(extra, theme.muted()),
-            ]);
-            if i == b.selected {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect();
+    let lines: Vec<Line> =
+        s.derivations
+            .iter()
+            .enumerate()
+            .skip(scroll_offset(b.selected, rows))
+            .take(rows)
+            .map(|(i, d)| {
+                let status = format!("{:<10}", d.status.label());
+                let eta = state.build_history.expected(&d.name).zip(d.started).map(
+                    |(expected, started)| {
+                        let left = expected - (s.now - started);
+                        if left > 0.0 {
+                            format!(" ~{left:.0}s left")
+                        } else {
+                            " overdue".to_string()
+                        }
+                    },
+                );
+                let extra = match (&d.phase, d.status.is_running()) {
+                    (Some(phase), true) => format!(" {phase}{}", eta.unwrap_or_default()),
+                    _ => d
+                        .started
+                        .zip(d.finished)
+                        .map(|(a, z)| format!(" {:.1}s", z - a))
+                        .unwrap_or_default(),
+                };
+                let name = fit(&d.name, width.saturating_sub(11 + extra.len()));
+                let line = Line::from(vec![
+                    Span::styled(status, status_style(d.status, theme)),
+                    Span::raw(" "),
+                    Span::raw(name),
+                    Span::styled(extra, theme.muted()),
+                ]);
+                if i == b.selected {
+                    line.style(theme.selection())
+                } else {
+                    line
+                }
+            })
+            .collect();
     let list_title = format!(
         " Derivations ({}){} ",
         s.derivations.len(),

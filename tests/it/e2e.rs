@@ -361,7 +361,13 @@ fn init_wizard_writes_a_template_after_showing_it() {
     );
     t.keys(&["y"]);
     t.wait_for("(nixbench template: ru");
-    let written = std::fs::read_to_string(project.path().join("flake.nix")).unwrap();
+    // The confirmation's diff shows that text too: wait for the write itself, done off the loop.
+    let path = project.path().join("flake.nix");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < deadline {
+        sleep(Duration::from_millis(50));
+    }
+    let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written, nixbench::flake::templates::get("rust").unwrap());
     // d looks the construct on the cursor line up in the browser: line 9 defines forAllSystems.
     for _ in 0..8 {

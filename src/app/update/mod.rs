@@ -236,14 +236,13 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             build.explanations =
                 crate::explain::explain(&build.state.error_text(), &|_| Vec::new());
             if build.record_history {
-                build.durations.record(&build.state);
-                let durations = build.durations.clone();
-                // Every view keeps the whole history, so the next save loses nothing.
-                state.build.durations = durations.clone();
-                for parked in state.parked_builds.iter_mut().flatten() {
-                    parked.durations = durations.clone();
-                }
-                effects.push(Effect::SaveDurations(durations));
+                // Fields, not `build_mut`: the view is read while the history changes.
+                let view = match state.parked_builds.get(source) {
+                    Some(Some(parked)) => parked,
+                    _ => &state.build,
+                };
+                state.build_history.record(&view.state);
+                effects.push(Effect::SaveDurations(state.build_history.clone()));
             }
         }
         Msg::BuildStdout { source, bytes } => {
