@@ -107,7 +107,10 @@ impl Drop for TerminalGuard {
 
 pub fn status_info(workspace: &Workspace) -> StatusInfo {
     StatusInfo {
-        project_dir: workspace.root.display().to_string(),
+        project_dir: match &workspace.mode {
+            workspace::Mode::Demo { .. } => "demo project".to_string(),
+            workspace::Mode::Project => home_relative(&workspace.root),
+        },
         nix: match &workspace.nix {
             Ok(info) => info.to_string(),
             Err(_) => "no nix".to_string(),
@@ -116,7 +119,7 @@ pub fn status_info(workspace: &Workspace) -> StatusInfo {
             .nixpkgs
             .found
             .as_ref()
-            .map(|s| s.to_string())
+            .map(nixpkgs_label)
             .unwrap_or_else(|| "nixpkgs not found".to_string()),
         nixpkgs_root: workspace
             .nixpkgs
@@ -128,6 +131,38 @@ pub fn status_info(workspace: &Workspace) -> StatusInfo {
             workspace::Mode::Demo { reason } => Some(reason.clone()),
             workspace::Mode::Project => None,
         },
+    }
+}
+
+/// A directory as users name it: `~/src/app` under the home directory, else the full path.
+fn home_relative(dir: &std::path::Path) -> String {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match home.as_deref().and_then(|home| dir.strip_prefix(home).ok()) {
+        Some(rest) if rest.as_os_str().is_empty() => "~".to_string(),
+        Some(rest) => format!("~/{}", rest.display()),
+        None => dir.display().to_string(),
+    }
+}
+
+/// The nixpkgs in use, short: a pinned revision as `nixpkgs 1a2b3c4`, a path as users know it.
+fn nixpkgs_label(source: &crate::project::NixpkgsSource) -> String {
+    use crate::project::NixpkgsSource;
+    match source {
+        NixpkgsSource::FlakeLock { rev, path, .. } => {
+            let rev = rev
+                .as_deref()
+                .map(|r| r.chars().take(7).collect::<String>())
+                .unwrap_or_else(|| "unpinned".to_string());
+            match path {
+                Some(_) => format!("nixpkgs {rev}"),
+                None => format!("nixpkgs {rev} (not in store)"),
+            }
+        }
+        NixpkgsSource::Flag { path } => format!("nixpkgs {}", home_relative(path)),
+        NixpkgsSource::NixPath { path } | NixpkgsSource::Channel { path } => {
+            format!("<nixpkgs> {}", home_relative(path))
+        }
+        NixpkgsSource::Demo { .. } => "demo nixpkgs".to_string(),
     }
 }
 

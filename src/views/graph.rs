@@ -3,6 +3,7 @@
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::{scroll_offset, Areas};
 use crate::app::state::{AppState, GraphColumn, Load};
@@ -76,9 +77,22 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             human_size(sizes.added[g.current as usize])
         )
     };
+    // At 80 columns the three sizes do not fit beside a long name: keep the closure size, then elide.
+    let room = usize::from(areas.header.width.saturating_sub(2));
+    let detail = if node.name().width() + detail.width() <= room {
+        detail
+    } else if g.build_time {
+        format!("  {} inputs", graph.references.of(g.current).len())
+    } else {
+        format!(
+            "  closure {}",
+            human_size(sizes.closure[g.current as usize])
+        )
+    };
+    let name = super::fit(node.name(), room.saturating_sub(detail.width()).max(12));
     let header = vec![Line::from(vec![
-        Span::styled(node.name().to_string(), theme.heading()),
-        Span::styled(detail, theme.muted()),
+        Span::styled(name, theme.heading()),
+        Span::styled(super::fit(&detail, room.saturating_sub(12)), theme.muted()),
     ])];
     if g.search.is_none() {
         let kind = if g.build_time {
@@ -86,7 +100,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         } else {
             "runtime"
         };
-        let title = format!(" {kind} · {} · t switches ", data.source);
+        let title = super::elide_middle(
+            &format!(" {kind} · {} · t switches ", data.source),
+            usize::from(areas.header.width.saturating_sub(2)),
+        );
         frame.render_widget(
             Paragraph::new(header).block(block(title, false, theme)),
             areas.header,
@@ -136,7 +153,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         referrers
     };
     frame.render_widget(
-        Paragraph::new(left).block(block(left_title, g.column == GraphColumn::Referrers, theme)),
+        Paragraph::new(left)
+            .block(block(left_title, g.column == GraphColumn::Referrers, theme))
+            .wrap(ratatui::widgets::Wrap { trim: false }),
         areas.list,
     );
 

@@ -65,9 +65,11 @@ fn render_tabs(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas
 
 fn render_status(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
+    let mut room = usize::from(area.width);
     if state.status.demo.is_some() {
         spans.push(Span::styled(" DEMO ", theme.demo_badge()));
         spans.push(Span::raw(" "));
+        room = room.saturating_sub(7);
     }
     if let Some(notice) = &state.notice {
         let style = if notice.is_error {
@@ -75,20 +77,50 @@ fn render_status(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
         } else {
             theme.info()
         };
-        spans.push(Span::styled(notice.text.clone(), style));
+        spans.push(Span::styled(fit(&notice.text, room), style));
     } else {
-        spans.push(Span::raw(format!(
-            " {} │ {} │ {}",
-            state.status.project_dir, state.status.nix, state.status.nixpkgs
-        )));
-        if let Some(reason) = &state.status.demo {
-            spans.push(Span::raw(format!(" │ demo: {reason}")));
-        }
+        let demo = state
+            .status
+            .demo
+            .as_ref()
+            .map(|reason| format!("demo: {reason}"));
+        let segments = [
+            Some(state.status.project_dir.as_str()),
+            Some(state.status.nix.as_str()),
+            Some(state.status.nixpkgs.as_str()),
+            demo.as_deref(),
+        ];
+        spans.push(Span::raw(status_segments(&segments, &[0, 2, 1, 3], room)));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.status()),
         area,
     );
+}
+
+/// Joins the segments that fit in `room` columns, shown in their own order but kept by `priority`
+/// (indices, most important first): a segment is dropped whole, never cut in half.
+fn status_segments(segments: &[Option<&str>], priority: &[usize], room: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    const SEPARATOR: &str = " │ ";
+    let mut keep = vec![false; segments.len()];
+    let mut used = 1;
+    for &index in priority {
+        let Some(Some(text)) = segments.get(index) else {
+            continue;
+        };
+        let extra = text.width() + if used > 1 { SEPARATOR.width() } else { 0 };
+        if used + extra <= room {
+            keep[index] = true;
+            used += extra;
+        }
+    }
+    let shown: Vec<&str> = segments
+        .iter()
+        .zip(keep)
+        .filter_map(|(segment, keep)| segment.filter(|_| keep))
+        .collect();
+    format!(" {}", shown.join(SEPARATOR))
 }
 
 /// A bordered block with a title, highlighted when focused.
@@ -120,10 +152,75 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// Shortens to `width` columns by cutting the middle (`nixpkgs/…/package.nix`), so both the start and
+/// the end of a title or path stay readable.
+pub fn elide_middle(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width < 3 {
+        return fit(text, width);
+    }
+    let budget = width - 1;
+    let (head_budget, tail_budget) = (budget - budget / 2, budget / 2);
+    let mut head = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_budget {
+            break;
+        }
+        head.push(c);
+        used += w;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > tail_budget {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{head}…{tail}")
+}
+
 /// A message in the middle of an empty pane (loading, errors, hints).
 pub fn placeholder(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, style: Style) {
     let paragraph = Paragraph::new(lines)
         .style(style)
         .wrap(ratatui::widgets::Wrap { trim: false });
     frame.render_widget(paragraph, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elide_middle_keeps_both_ends() {
+        assert_eq!(elide_middle("short", 10), "short");
+        assert_eq!(
+            elide_middle(" runtime · recorded closure of greeter · t switches ", 30),
+            " runtime · reco… · t switches "
+        );
+        assert_eq!(elide_middle("abcdef", 2), "a…");
+    }
+
+    #[test]
+    fn status_segments_drop_whole_segments_by_priority() {
+        let segments = [
+            Some("~/src/app"),
+            Some("Nix 2.8.0"),
+            Some("nixpkgs 1a2b3c4"),
+            None,
+        ];
+        let all = status_segments(&segments, &[0, 2, 1, 3], 80);
+        assert_eq!(all, " ~/src/app │ Nix 2.8.0 │ nixpkgs 1a2b3c4");
+        let narrow = status_segments(&segments, &[0, 2, 1, 3], 30);
+        assert_eq!(narrow, " ~/src/app │ nixpkgs 1a2b3c4");
+    }
 }

@@ -2,8 +2,9 @@
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::AppState;
 use crate::app::update::palette_matches;
@@ -95,37 +96,69 @@ pub fn palette(state: &AppState, theme: &Theme, frame: &mut Frame, query: &str, 
         .max(5);
     let area = centered(frame.area(), 70, height);
     frame.render_widget(Clear, area);
-    let mut lines = vec![Line::from(vec![
+    let lines = vec![Line::from(vec![
         Span::styled(": ", theme.accent()),
         Span::raw(query.to_string()),
         Span::styled("▏", theme.accent()),
     ])];
     let context = state.tab.context();
-    let visible = area.height.saturating_sub(3) as usize;
-    let offset = crate::app::layout::scroll_offset(selected, visible);
-    for (i, command) in matches.iter().enumerate().skip(offset).take(visible) {
-        let keys: Vec<String> = state
-            .keymap
-            .keys_for(context, *command)
-            .iter()
-            .map(|k| k.to_string())
-            .collect();
-        let line = Line::from(vec![
-            Span::raw(format!(" {:<14} ", command.name())),
-            Span::raw(format!("{:<44}", command.help())),
-            Span::styled(keys.join(" "), theme.muted()),
-        ]);
-        lines.push(if i == selected {
-            line.style(theme.selection())
-        } else {
-            line
-        });
+    let rows: Vec<[String; 3]> = matches
+        .iter()
+        .map(|command| {
+            let keys: Vec<String> = state
+                .keymap
+                .keys_for(context, *command)
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+            [
+                command.name().to_string(),
+                command.help().to_string(),
+                keys.join(" "),
+            ]
+        })
+        .collect();
+    let block = super::block(" Command palette ", true, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [input_area, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), input_area);
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(" no command matches", theme.muted())),
+            table_area,
+        );
+        return;
     }
-    if matches.is_empty() {
-        lines.push(Line::styled(" no command matches", theme.muted()));
-    }
-    frame.render_widget(
-        Paragraph::new(lines).block(super::block(" Command palette ", true, theme)),
-        area,
-    );
+    // Keys and names keep their whole width; the help text takes what is left and is elided.
+    let width = |column: usize| {
+        rows.iter()
+            .map(|row| row[column].width())
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let (name_width, key_width) = (width(0), width(2));
+    let help_width = table_area
+        .width
+        .saturating_sub(name_width + key_width + 3)
+        .max(8);
+    let table_rows = rows.iter().map(|[name, help, keys]| {
+        Row::new(vec![
+            Cell::from(format!(" {name}")),
+            Cell::from(super::fit(help, usize::from(help_width))),
+            Cell::from(Span::styled(keys.clone(), theme.muted())),
+        ])
+    });
+    let table = Table::new(
+        table_rows,
+        [
+            Constraint::Length(name_width + 1),
+            Constraint::Fill(1),
+            Constraint::Length(key_width),
+        ],
+    )
+    .row_highlight_style(theme.selection());
+    let mut table_state = TableState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(table, table_area, &mut table_state);
 }
