@@ -344,6 +344,8 @@ pub struct FlakeState {
     pub template: usize,
     /// When flake.nix and flake.lock were last read (Unix seconds).
     pub read_at: i64,
+    /// Columns of flake.nix scrolled off to the left (h/l or ←/→), for lines wider than the pane.
+    pub hscroll: usize,
 }
 
 /// One lesson of the tour.

@@ -207,8 +207,39 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             .unwrap_or_default(),
         dropped
     );
-    frame.render_widget(
-        Paragraph::new(lines).block(block(title, b.focus_log, theme)),
+    render_log(
+        lines,
+        block(title, b.focus_log, theme),
+        theme,
+        frame,
         areas.detail,
     );
+}
+
+/// The log lines, with `›` in the right margin of each line that goes on beyond the pane.
+fn render_log(
+    lines: Vec<Line<'_>>,
+    outer: ratatui::widgets::Block<'_>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: ratatui::layout::Rect,
+) {
+    use ratatui::layout::{Constraint, Layout};
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [text_area, more_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    let width = usize::from(text_area.width);
+    let more: Vec<Line> = lines
+        .iter()
+        .map(|line| {
+            if line.width() > width {
+                Line::styled("›", theme.accent())
+            } else {
+                Line::raw(" ")
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), text_area);
+    frame.render_widget(Paragraph::new(more), more_area);
 }

@@ -1,9 +1,11 @@
 //! Flake: highlighted flake.nix with a cursor, diagnostics, explanation, inputs and lock.
 
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::layout::Areas;
 use crate::app::state::AppState;
@@ -40,45 +42,21 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         );
         return;
     };
-    let title = format!(
-        " {} ",
-        f.path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "flake.nix".into())
+    let title = super::elide_middle(
+        &format!(
+            " {} · {} ",
+            f.path
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "flake.nix".into()),
+            state.status.project_dir
+        ),
+        usize::from(source_area.width.saturating_sub(2)),
     );
-    let height = source_area.height.saturating_sub(2) as usize;
-    let offset = f.cursor_line.saturating_sub(height / 2);
-    let highlighted = super::highlight::nix(flake.text(), theme);
-    let lines: Vec<Line> = highlighted
-        .into_iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, line)| {
-            let marker = if flake.diagnostics.iter().any(|d| d.line as usize == i + 1) {
-                Span::styled("✗", theme.error())
-            } else {
-                Span::raw(" ")
-            };
-            let mut spans = vec![
-                marker,
-                Span::styled(format!("{:>3} ", i + 1), theme.muted()),
-            ];
-            spans.extend(line.spans);
-            let line = Line::from(spans);
-            if i == f.cursor_line {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).block(block(title, true, theme)),
-        source_area,
-    );
+    render_source(state, flake, theme, frame, source_area, title);
 
+    let width = usize::from(side.width.saturating_sub(2));
     let mut info: Vec<Line> = Vec::new();
     for d in &flake.diagnostics {
         info.push(Line::styled(
@@ -107,18 +85,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             .iter()
             .map(|(a, b)| format!("{a}→{b}"))
             .collect();
-        info.push(Line::from(vec![
-            Span::styled(format!("  {:<14}", input.name), theme.accent()),
-            Span::raw(input.url.clone().unwrap_or_default()),
-            Span::styled(
-                if follows.is_empty() {
-                    String::new()
-                } else {
-                    format!("  follows {}", follows.join(", "))
-                },
-                theme.muted(),
-            ),
-        ]));
+        let mut value = input.url.clone().unwrap_or_default();
+        if !follows.is_empty() {
+            value.push_str(&format!("  follows {}", follows.join(", ")));
+        }
+        info.extend(key_value(&input.name, &value, width, theme));
     }
     if !f.lock.is_empty() {
         info.push(Line::raw(""));
@@ -133,11 +104,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
                 .last_modified
                 .map(|t| format!(" · {} old", crate::flake::lock::age(t, f.read_at)))
                 .unwrap_or_default();
-            info.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", node.node), theme.accent()),
-                Span::raw(format!("{} {}", node.source, rev)),
-                Span::styled(age, theme.muted()),
-            ]));
+            let value = format!("{} {rev}{age}", node.source);
+            info.extend(key_value(&node.node, &value, width, theme));
         }
         for group in &f.lock_duplicates {
             info.push(Line::styled(
@@ -155,4 +123,171 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             .wrap(Wrap { trim: false }),
         side,
     );
+}
+
+/// flake.nix with line numbers and diagnostics, scrolled to keep the cursor in view and sideways by
+/// `hscroll`; `‹`/`›` in the margins say that a line goes on beyond the pane.
+fn render_source(
+    state: &AppState,
+    flake: &crate::flake::Flake,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+) {
+    let f = &state.flake;
+    let outer = block(title, true, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [gutter_area, code_area, more_area] = Layout::horizontal([
+        Constraint::Length(6),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let height = usize::from(inner.height);
+    let offset = f.cursor_line.saturating_sub(height / 2);
+    let code_width = usize::from(code_area.width);
+    let highlighted = super::highlight::nix(flake.text(), theme);
+    let mut gutter = Vec::new();
+    let mut code = Vec::new();
+    let mut more = Vec::new();
+    for (i, line) in highlighted
+        .into_iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+    {
+        let selected = i == f.cursor_line;
+        let style = if selected {
+            theme.selection()
+        } else {
+            Style::default()
+        };
+        let diagnostic = flake.diagnostics.iter().any(|d| d.line as usize == i + 1);
+        let left_cut = f.hscroll > 0 && line.width() > 0;
+        gutter.push(
+            Line::from(vec![
+                if diagnostic {
+                    Span::styled("✗", theme.error())
+                } else {
+                    Span::raw(" ")
+                },
+                Span::styled(format!("{:>3} ", i + 1), theme.muted()),
+                Span::styled(if left_cut { "‹" } else { " " }, theme.accent()),
+            ])
+            .style(style),
+        );
+        more.push(if line.width() > f.hscroll + code_width {
+            Line::styled("›", theme.accent())
+        } else {
+            Line::raw(" ")
+        });
+        code.push(line.style(style));
+    }
+    frame.render_widget(Paragraph::new(gutter), gutter_area);
+    frame.render_widget(
+        Paragraph::new(code).scroll((0, u16::try_from(f.hscroll).unwrap_or(u16::MAX))),
+        code_area,
+    );
+    frame.render_widget(Paragraph::new(more), more_area);
+}
+
+/// `  key  value`, the value in its own column that wraps under itself (a URL is broken at `/`
+/// only when a word is wider than the column).
+fn key_value(key: &str, value: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    const KEY: usize = 14;
+    let indent = if width >= KEY + 20 { KEY + 2 } else { 4 };
+    let column = width.saturating_sub(indent).max(8);
+    let mut lines = Vec::new();
+    let mut first = if indent > 4 && key.width() <= KEY {
+        vec![Span::styled(format!("  {key:<KEY$}"), theme.accent())]
+    } else {
+        lines.push(Line::styled(format!("  {key}"), theme.accent()));
+        vec![Span::raw(" ".repeat(indent))]
+    };
+    for (n, chunk) in wrap_words(value, column).into_iter().enumerate() {
+        if n == 0 {
+            first.push(Span::raw(chunk));
+            lines.push(Line::from(std::mem::take(&mut first)));
+        } else {
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::raw(chunk),
+            ]));
+        }
+    }
+    if !first.is_empty() {
+        lines.push(Line::from(first));
+    }
+    lines
+}
+
+/// Splits at spaces to fit `width` columns; a word wider than that is split after a `/` or, failing
+/// that, at the column edge.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let needed = if current.is_empty() {
+                word.width()
+            } else {
+                current.width() + 1 + word.width()
+            };
+            if needed <= width {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(&word);
+                break;
+            }
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+                continue;
+            }
+            let cut = split_point(&word, width);
+            let rest = word.split_off(cut);
+            lines.push(word);
+            word = rest;
+        }
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// Where to split a word that is wider than `width`: after its last `/` that fits, else at the edge.
+fn split_point(word: &str, width: usize) -> usize {
+    let mut used = 0;
+    let mut edge = word.len();
+    let mut slash = None;
+    for (index, c) in word.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            edge = index;
+            break;
+        }
+        if c == '/' {
+            slash = Some(index + 1);
+        }
+    }
+    slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_wrap_under_themselves_and_urls_break_at_slashes() {
+        assert_eq!(
+            wrap_words("github:NixOS/nixpkgs/nixos-24.11 follows x", 24),
+            ["github:NixOS/nixpkgs/", "nixos-24.11 follows x"]
+        );
+        assert_eq!(wrap_words("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap_words("", 10), [""]);
+    }
 }

@@ -19,9 +19,9 @@ const HEIGHT: u16 = 28;
 
 fn demo_state() -> AppState {
     let status = StatusInfo {
-        project_dir: "/demo/project".into(),
+        project_dir: "demo project".into(),
         nix: "Nix 2.8.0".into(),
-        nixpkgs: "demo nixpkgs-mini".into(),
+        nixpkgs: "demo nixpkgs".into(),
         nixpkgs_root: Some(fixture("nixpkgs-mini")),
         demo: Some("--demo".into()),
     };
@@ -109,20 +109,58 @@ fn demo_state() -> AppState {
 }
 
 fn screen(state: &AppState) -> String {
+    screen_sized(state, WIDTH, HEIGHT)
+}
+
+fn screen_sized(state: &AppState, width: u16, height: u16) -> String {
     let theme = Theme::named("dark", true).unwrap();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| nixbench::views::render(state, &theme, frame))
         .unwrap();
     let buffer = terminal.backend().buffer();
     let mut text = String::new();
-    for y in 0..HEIGHT {
-        for x in 0..WIDTH {
-            text.push_str(buffer[(x, y)].symbol());
+    for y in 0..height {
+        let mut row = String::new();
+        for x in 0..width {
+            row.push_str(buffer[(x, y)].symbol());
         }
+        text.push_str(row.trim_end());
         text.push('\n');
     }
     redact_hashes(&text)
+}
+
+/// The screenshot gallery: every tab, help, the palette and a tour lesson at the two sizes users
+/// start with. Each is an insta snapshot, so a change that cuts text shows up in review; with
+/// `NIXBENCH_SCREENS=DIR` (scripts/screens) they are also written there as text files.
+#[test]
+fn gallery_at_80x24_and_120x40() {
+    let screens: [(&str, &[Command]); 8] = [
+        ("packages", &[Command::TabPackages]),
+        ("graph", &[Command::TabGraph]),
+        ("build", &[Command::TabBuild]),
+        ("flake", &[Command::TabFlake]),
+        ("tour", &[Command::TabTour]),
+        ("tour-lesson-2", &[Command::TabTour, Command::NextStep]),
+        ("help", &[Command::TabPackages, Command::Help]),
+        ("palette", &[Command::TabGraph, Command::Palette]),
+    ];
+    let out = std::env::var_os("NIXBENCH_SCREENS").map(std::path::PathBuf::from);
+    for (width, height) in [(80u16, 24u16), (120, 40)] {
+        for (name, keys) in screens {
+            let mut state = demo_state();
+            update(&mut state, Msg::Resize(width, height));
+            press(&mut state, keys);
+            let text = screen_sized(&state, width, height);
+            let id = format!("{width}x{height}-{name}");
+            if let Some(dir) = &out {
+                std::fs::create_dir_all(dir).unwrap();
+                std::fs::write(dir.join(format!("{id}.txt")), &text).unwrap();
+            }
+            insta::assert_snapshot!(format!("gallery-{id}"), text);
+        }
+    }
 }
 
 /// Replaces 32-character Nix base-32 hashes followed by `-` with `<hash>`.

@@ -75,6 +75,9 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
     if state.flake.flake.is_none() && command == Command::Open {
         return propose_init(state);
     }
+    if matches!(command, Command::Left | Command::Right) {
+        return scroll_sideways(state, command == Command::Right);
+    }
     if command == Command::Docs {
         // Look the construct under the cursor up in the Packages & functions browser.
         let Some((title, _)) = &state.flake.explanation else {
@@ -147,4 +150,27 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
             });
         }
     }
+}
+
+/// Long flake.nix lines scroll sideways, a few columns a key press, never past the longest line.
+fn scroll_sideways(state: &mut AppState, right: bool) {
+    const STEP: usize = 8;
+    let widest = state
+        .flake
+        .flake
+        .as_ref()
+        .map(|f| {
+            f.text()
+                .lines()
+                .map(unicode_width::UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let scroll = &mut state.flake.hscroll;
+    *scroll = if right {
+        (*scroll + STEP).min(widest.saturating_sub(STEP))
+    } else {
+        scroll.saturating_sub(STEP)
+    };
 }
