@@ -360,7 +360,7 @@ fn tui_with(
     dirs: &Dirs,
     build_sources: Vec<crate::build_log::source::Source>,
     start_tab: crate::app::Tab,
-) -> Result<crate::app::run::Outcome, Failure> {
+) -> Result<crate::tui::Outcome, Failure> {
     let config = Config::load(&dirs.config_file()).map_err(|e| Failure::usage(e.to_string()))?;
     let keymap = crate::app::keymap::KeyMap::with_overrides(&config.keys)
         .map_err(|e| Failure::usage(format!("{}: {e}", dirs.config_file().display())))?;
@@ -378,8 +378,8 @@ fn tui_with(
     }
     let workspace = Workspace::open(options, dirs);
     std::thread::spawn(crate::views::highlight::warm);
-    crate::app::run::install_panic_hook();
-    crate::app::run::run_tui(crate::app::run::RunOptions {
+    crate::tui::install_panic_hook();
+    crate::tui::run_tui(crate::tui::RunOptions {
         workspace,
         keymap,
         theme,

@@ -1,6 +1,6 @@
 //! nixbench: a terminal workbench for Nix projects. The binary is a thin shell over this crate.
 //!
-//! Dependencies point one way: `views -> app -> (nixpkgs | build_log | graph | flake) -> nix`.
+//! Dependencies point one way: `tui -> views -> app -> (nixpkgs | build_log | graph | flake) -> nix`.
 //! Domain modules never touch the terminal; views never spawn processes or touch files.
 
 pub mod app;
@@ -16,5 +16,6 @@ pub mod graph;
 pub mod nix;
 pub mod nixpkgs;
 pub mod project;
+pub mod tui;
 pub mod views;
 pub mod workspace;

@@ -132,6 +132,15 @@ impl Workspace {
         }
     }
 
+    /// The local nixpkgs tree in use, when there is one.
+    pub fn nixpkgs_root(&self) -> Option<PathBuf> {
+        self.nixpkgs
+            .found
+            .as_ref()
+            .and_then(|s| s.path())
+            .map(PathBuf::from)
+    }
+
     pub fn is_demo(&self) -> bool {
         matches!(self.mode, Mode::Demo { .. })
     }

@@ -1,9 +1,9 @@
-//! The interactive application: state, commands, key map, update and the event loop.
+//! The interactive application: state, commands, key map and update. No terminal I/O: the loop
+//! that drives it is in `tui`.
 
 pub mod command;
 pub mod keymap;
 pub mod layout;
-pub mod run;
 pub mod state;
 pub mod tour;
 pub mod update;

@@ -399,8 +399,96 @@ pub struct AppState {
     pub debug_panic: bool,
 }
 
-impl AppState {
+/// Everything a session starts from, gathered by its front end (the terminal loop, or a test).
+pub struct Startup {
+    pub keymap: KeyMap,
+    pub status: StatusInfo,
+    /// Terminal size in cells.
+    pub size: (u16, u16),
+    /// Lines of log kept per derivation.
+    pub log_lines: usize,
+    /// One description per live build source, in order (`nixbench build`, `watch A B`).
+    pub build_sources: Vec<String>,
+    /// What the Build tab says when there is no live source.
+    pub idle_build: String,
+    pub start_tab: Tab,
+    pub tour: super::tour::Progress,
+    pub durations: crate::build_log::history::Durations,
+    /// Where `flake init` writes when the project has no flake.nix.
+    pub project_root: Option<PathBuf>,
+}
+
+impl Startup {
+    /// A session with no builds, no saved progress and the default log size.
     pub fn new(keymap: KeyMap, status: StatusInfo, size: (u16, u16)) -> Self {
+        Startup {
+            keymap,
+            status,
+            size,
+            log_lines: crate::config::BuildConfig::default().log_lines,
+            build_sources: Vec::new(),
+            idle_build: String::new(),
+            start_tab: Tab::Packages,
+            tour: Default::default(),
+            durations: Default::default(),
+            project_root: None,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(startup: Startup) -> Self {
+        let Startup {
+            keymap,
+            status,
+            size,
+            log_lines,
+            build_sources,
+            idle_build,
+            start_tab,
+            tour,
+            durations,
+            project_root,
+        } = startup;
+        let mut state = Self::blank(keymap, status, size);
+        let several = build_sources.len() > 1;
+        let title = |index: usize, source: &str| {
+            if several {
+                format!("({}/{}, s: next) {source}", index + 1, build_sources.len())
+            } else {
+                source.to_string()
+            }
+        };
+        state.build.state = crate::build_log::BuildState::new(log_lines);
+        state.build.record_history = !build_sources.is_empty();
+        state.build.source = match build_sources.first() {
+            Some(first) => {
+                state.tab = Tab::Build;
+                title(0, first)
+            }
+            None => idle_build,
+        };
+        // Several sources: one view each, the first shown, the others parked until `s`.
+        for (index, source) in build_sources.iter().enumerate().skip(1) {
+            state.parked_builds.push(Some(BuildView {
+                state: crate::build_log::BuildState::new(log_lines),
+                source: title(index, source),
+                record_history: true,
+                ..Default::default()
+            }));
+        }
+        state.tour.completed = tour.completed;
+        state.tour.completed.resize(state.tour.lessons.len(), false);
+        state.tour.step = tour.step.min(state.tour.lessons.len().saturating_sub(1));
+        if start_tab == Tab::Tour {
+            state.tab = Tab::Tour;
+        }
+        state.build_history = durations;
+        state.flake.project_root = project_root;
+        state
+    }
+
+    fn blank(keymap: KeyMap, status: StatusInfo, size: (u16, u16)) -> Self {
         Self {
             tab: Tab::Packages,
             keymap,
@@ -481,7 +569,11 @@ mod tests {
 
     #[test]
     fn several_builds_route_to_their_views_and_s_cycles_them() {
-        let mut state = AppState::new(KeyMap::defaults(), StatusInfo::default(), (80, 24));
+        let mut state = AppState::new(Startup::new(
+            KeyMap::defaults(),
+            StatusInfo::default(),
+            (80, 24),
+        ));
         state.build.source = "one".into();
         for name in ["two", "three"] {
             state.parked_builds.push(Some(BuildView {

@@ -6,6 +6,33 @@ pub mod load;
 pub mod report;
 pub mod source;
 
+/// Compares `current` with another closure: `other` is a recorded JSON file (relative to
+/// `root_dir`) or anything `nix path-info` takes (a store path, an installable), loaded with Nix.
+pub fn compare(
+    nix: Result<crate::nix::NixInfo, String>,
+    root_dir: &std::path::Path,
+    other: &str,
+    current: &Graph,
+    derivation: bool,
+) -> Result<report::ClosureDiff, String> {
+    let path = root_dir.join(other);
+    let after = if other.ends_with(".json") && path.is_file() {
+        source::from_file(&path, derivation).map_err(|e| e.to_string())?
+    } else {
+        let nix = nix?;
+        let root = source::Root::from_user(other, root_dir);
+        source::from_nix(&nix, &root, derivation, root_dir).map_err(|e| e.to_string())?
+    };
+    let before_root = source::root_node(current).ok_or("the current graph has no root")?;
+    let after_root = source::root_node(&after).ok_or(format!("{other} has no root"))?;
+    Ok(report::closure_diff(
+        current,
+        before_root,
+        &after,
+        after_root,
+    ))
+}
+
 use std::collections::HashMap;
 
 /// Node index into [`Graph::nodes`].

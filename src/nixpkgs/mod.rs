@@ -5,9 +5,13 @@ pub mod builtins;
 pub mod cache;
 pub mod docs;
 pub mod evaluated;
+mod excerpt;
 pub mod fast_package;
+pub mod refine;
 pub mod search;
 pub mod static_index;
+
+pub use excerpt::{excerpt, Excerpt};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use nixbench::app::keymap::KeyMap;
-use nixbench::app::state::{GraphData, StatusInfo};
+use nixbench::app::state::{GraphData, Startup, StatusInfo};
 use nixbench::app::{update, AppState, Command, Msg};
 use nixbench::build_log::{parse_line, LineSplitter};
 use nixbench::nixpkgs::search::{Query, Scope, Searchable};
@@ -25,7 +25,7 @@ fn demo_state() -> AppState {
         nixpkgs_root: Some(fixture("nixpkgs-mini")),
         demo: Some("--demo".into()),
     };
-    let mut state = AppState::new(KeyMap::defaults(), status, (WIDTH, HEIGHT));
+    let mut state = AppState::new(Startup::new(KeyMap::defaults(), status, (WIDTH, HEIGHT)));
     let mut index = nixbench::nixpkgs::static_index::index_tree(&fixture("nixpkgs-mini"));
     index.merge(nixbench::nixpkgs::builtins::embedded());
     index.sort();

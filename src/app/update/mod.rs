@@ -119,7 +119,6 @@ pub enum Effect {
         path: PathBuf,
         line: u32,
     },
-    Quit,
 }
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -492,10 +491,7 @@ fn run_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>
     }
     state.notice = None;
     match command {
-        Command::Quit => {
-            state.quit = true;
-            effects.push(Effect::Quit);
-        }
+        Command::Quit => state.quit = true,
         Command::Help => state.overlay = Overlay::Help { scroll: 0 },
         Command::Palette => {
             state.overlay = Overlay::Palette {
