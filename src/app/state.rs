@@ -111,6 +111,8 @@ pub struct UndoEntry {
     pub added: Option<(String, String)>,
 }
 
+pub use super::tour::{Lesson, TourState};
+
 /// What the status bar shows about the environment.
 #[derive(Clone, Debug, Default)]
 pub struct StatusInfo {
@@ -346,24 +348,6 @@ pub struct FlakeState {
     pub read_at: i64,
     /// Columns of flake.nix scrolled off to the left (h/l or ←/→), for lines wider than the pane.
     pub hscroll: usize,
-}
-
-/// One lesson of the tour.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lesson {
-    pub title: String,
-    pub body: String,
-    pub goal: String,
-    pub hint: String,
-}
-
-#[derive(Default)]
-pub struct TourState {
-    pub lessons: Vec<Lesson>,
-    pub step: usize,
-    pub show_hint: bool,
-    /// Which lessons the user has done, detected from what they did in the views.
-    pub completed: Vec<bool>,
 }
 
 /// A short message in the status line.

@@ -19,28 +19,31 @@ pub fn names() -> Vec<&'static str> {
     names
 }
 
+/// A theme file as written: every colour by meaning, parsed by ratatui (a name, `#rrggbb` or an
+/// index), so a typo is an error instead of a silent default.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawTheme {
     name: String,
-    text: String,
-    muted: String,
-    accent: String,
-    accent_text: String,
-    selection_bg: String,
-    selection_fg: String,
-    border: String,
-    border_focus: String,
-    ok: String,
-    warn: String,
-    error: String,
-    info: String,
-    code: String,
-    heading: String,
-    link: String,
-    status_bg: String,
-    status_fg: String,
-    demo_bg: String,
-    demo_fg: String,
+    text: Color,
+    muted: Color,
+    accent: Color,
+    accent_text: Color,
+    selection_bg: Color,
+    selection_fg: Color,
+    border: Color,
+    border_focus: Color,
+    ok: Color,
+    warn: Color,
+    error: Color,
+    info: Color,
+    code: Color,
+    heading: Color,
+    link: Color,
+    status_bg: Color,
+    status_fg: Color,
+    demo_bg: Color,
+    demo_fg: Color,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,10 +76,6 @@ pub struct Theme {
 #[error("unknown theme `{0}`; themes: {1}")]
 pub struct UnknownTheme(pub String, pub String);
 
-fn color(text: &str) -> Color {
-    text.parse().unwrap_or(Color::Reset)
-}
-
 impl Theme {
     /// A built-in theme by name; `no_color` turns any theme monochrome.
     pub fn named(name: &str, no_color: bool) -> Result<Self, UnknownTheme> {
@@ -94,25 +93,25 @@ impl Theme {
         Ok(Self {
             name: raw.name,
             mono: no_color,
-            text: color(&raw.text),
-            muted: color(&raw.muted),
-            accent: color(&raw.accent),
-            accent_text: color(&raw.accent_text),
-            selection_bg: color(&raw.selection_bg),
-            selection_fg: color(&raw.selection_fg),
-            border: color(&raw.border),
-            border_focus: color(&raw.border_focus),
-            ok: color(&raw.ok),
-            warn: color(&raw.warn),
-            error: color(&raw.error),
-            info: color(&raw.info),
-            code: color(&raw.code),
-            heading: color(&raw.heading),
-            link: color(&raw.link),
-            status_bg: color(&raw.status_bg),
-            status_fg: color(&raw.status_fg),
-            demo_bg: color(&raw.demo_bg),
-            demo_fg: color(&raw.demo_fg),
+            text: raw.text,
+            muted: raw.muted,
+            accent: raw.accent,
+            accent_text: raw.accent_text,
+            selection_bg: raw.selection_bg,
+            selection_fg: raw.selection_fg,
+            border: raw.border,
+            border_focus: raw.border_focus,
+            ok: raw.ok,
+            warn: raw.warn,
+            error: raw.error,
+            info: raw.info,
+            code: raw.code,
+            heading: raw.heading,
+            link: raw.link,
+            status_bg: raw.status_bg,
+            status_fg: raw.status_fg,
+            demo_bg: raw.demo_bg,
+            demo_fg: raw.demo_fg,
         })
     }
 

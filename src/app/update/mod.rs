@@ -19,6 +19,7 @@ mod build;
 mod flake;
 mod graph;
 mod packages;
+pub mod tour;
 
 use build::*;
 use flake::*;
@@ -124,7 +125,7 @@ pub enum Effect {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let step_before = state.tour.step;
     let mut effects = handle(state, msg);
-    let newly = super::tour::observe(state);
+    let newly = tour::observe(state);
     if let Some(&last) = newly.last() {
         let title = state.tour.lessons[last].title.clone();
         state.notice = Some(Notice {
