@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 use crate::cli::Failure;
 use crate::config::Dirs;
-use crate::flake::{diff, edit, templates};
+use crate::flake::{diff, edit, shell, templates};
 use crate::workspace::{OpenOptions, Workspace};
 
 #[derive(Subcommand, Debug)]
@@ -27,7 +27,7 @@ pub enum FlakeCommand {
         /// The dev shell (`devShells.<system>.NAME`).
         #[arg(long, default_value = "default")]
         shell: String,
-        /// Skip checking the name against the package index.
+        /// Skip checking the name against the package index (a name missing there is only a warning).
         #[arg(long)]
         no_check: bool,
         #[command(flatten)]
@@ -164,24 +164,61 @@ fn apply_change(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks a package name against the index; a miss is an error with the nearest names.
-fn check_package(options: &OpenOptions, dirs: &Dirs, package: &str) -> Result<(), Failure> {
+/// Checks a package name against the index. A miss is a warning with the nearest names, not an
+/// error: the index may be stale or from another nixpkgs than the flake's.
+fn check_package(options: &OpenOptions, dirs: &Dirs, package: &str) {
     let workspace = Workspace::open_for_index(options, dirs);
+    let checked = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "the package index".into());
     match crate::workspace::load_searchable(&workspace) {
         Ok(searchable) => {
             if searchable.get(package).is_none() {
                 let near = searchable.nearest(package, 5);
-                return Err(Failure::not_found(format!(
-                    "`{package}` is not a package in {}. Nearest: {}. (--no-check skips this check)",
-                    workspace.nixpkgs.found.as_ref().map(|s| s.to_string()).unwrap_or_default(),
-                    near.join(", ")
-                )));
+                eprintln!(
+                    "nixbench: warning: `{package}` is not a package in {checked}{}; adding it anyway \
+                     (the index may be stale, or the flake may use another nixpkgs)",
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(". Nearest: {}", near.join(", "))
+                    }
+                );
             }
             std::mem::forget(searchable);
         }
         Err(_) => eprintln!("nixbench: could not check `{package}` against nixpkgs (none found here; pass --nixpkgs PATH to check)"),
     }
-    Ok(())
+}
+
+/// flake.nix's parse errors with file:line:col, before anything else is looked at.
+fn parse_first(path: &Path, text: &str) -> Result<(), Failure> {
+    let flake = crate::flake::Flake::parse(text.to_string());
+    let errors: Vec<String> = flake
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            !d.message.contains("has no `outputs`")
+                && !d.message.contains("must be an attribute set")
+        })
+        .map(|d| format!("{}:{}:{}: {}", path.display(), d.line, d.column, d.message))
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "flake.nix does not parse; fix that first (`nixbench flake check` explains it):\n{}",
+        errors.join("\n")
+    )))
+}
+
+/// The flake and the repository files it imports.
+fn sources_for(path: &Path, text: String) -> crate::flake::eval::Sources {
+    let root = path.parent().map(Path::to_path_buf);
+    crate::flake::eval::Sources::new(path.to_path_buf(), text, root)
 }
 
 pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
@@ -206,11 +243,13 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
             write,
         } => {
             let (path, text) = read_flake(&options.directory)?;
+            parse_first(&path, &text)?;
             if !no_check {
-                check_package(options, dirs, &package)?;
+                check_package(options, dirs, &package);
             }
-            let changed = edit::add_package(&text, &shell, &package).map_err(edit_failure)?;
-            apply_change(&path, &text, &changed, write, dirs)
+            let sources = sources_for(&path, text);
+            let plan = shell::plan_add(&sources, &shell, &package).map_err(edit_failure)?;
+            apply_change(&plan.path, &plan.original, &plan.changed, write, dirs)
         }
         FlakeCommand::Remove {
             package,
@@ -218,8 +257,10 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
             write,
         } => {
             let (path, text) = read_flake(&options.directory)?;
-            let changed = edit::remove_package(&text, &shell, &package).map_err(edit_failure)?;
-            apply_change(&path, &text, &changed, write, dirs)
+            parse_first(&path, &text)?;
+            let sources = sources_for(&path, text);
+            let plan = shell::plan_remove(&sources, &shell, &package).map_err(edit_failure)?;
+            apply_change(&plan.path, &plan.original, &plan.changed, write, dirs)
         }
         FlakeCommand::Input { command } => {
             let (path, text) = read_flake(&options.directory)?;

@@ -161,221 +161,93 @@ pub fn dev_shells(root: &ast::Root) -> Vec<DevShell> {
     shells
 }
 
-/// The list a package goes into: `packages`, else `nativeBuildInputs`, else `buildInputs`.
-struct PackageList {
-    list: ast::List,
-    /// `with pkgs; [ ... ]`: items are bare names.
-    with_scope: bool,
-}
-
-fn package_list(set: &ast::AttrSet) -> Result<Option<PackageList>, EditError> {
-    for wanted in ["packages", "nativeBuildInputs", "buildInputs"] {
-        let Some(kv) = set.attrpath_values().find(|kv| path_parts(kv) == [wanted]) else {
-            continue;
-        };
-        return match kv.value() {
-            Some(ast::Expr::List(list)) => Ok(Some(PackageList { list, with_scope: false })),
-            Some(ast::Expr::With(with)) => match with.body() {
-                Some(ast::Expr::List(list)) => Ok(Some(PackageList { list, with_scope: true })),
-                _ => Err(EditError::Unsafe {
-                    why: format!("`{wanted}` is not a plain list"),
-                    snippet: String::new(),
-                }),
-            },
-            _ => Err(EditError::Unsafe {
-                why: format!("`{wanted}` is computed (not a plain list), so there is no single place to add to"),
-                snippet: String::new(),
-            }),
-        };
-    }
-    Ok(None)
-}
-
-/// The name an item stands for: `pkgs.git` and `git` (under `with pkgs;`) are both `git`.
-fn item_name(item: &ast::Expr, namespace: Option<&str>) -> String {
-    let text = item.syntax().text().to_string();
-    match namespace {
-        Some(ns) => text
-            .strip_prefix(&format!("{ns}."))
-            .unwrap_or(&text)
-            .to_string(),
-        None => text,
-    }
-}
-
-fn find_shell<'a>(
-    shells: &'a [DevShell],
-    shell: &str,
-    package: &str,
-) -> Result<&'a DevShell, EditError> {
-    shells
-        .iter()
-        .find(|s| s.name == shell)
-        .ok_or_else(|| EditError::NoShell {
-            shell: shell.to_string(),
-            found: if shells.is_empty() {
-                "none".into()
-            } else {
-                shells
-                    .iter()
-                    .map(|s| s.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            snippet: format!("    packages = [ pkgs.{package} ];"),
-        })
-}
-
-/// Adds `package` to the dev shell `shell`, spelled like the list's other items.
+/// Adds `package` to the dev shell `shell` of a flake.nix given as text (imports are not followed).
 pub fn add_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let root = parse(source)?;
-    let shells = dev_shells(&root);
-    let found = find_shell(&shells, shell, package)?;
-    let namespace = found.namespace.clone().unwrap_or_else(|| "pkgs".into());
-    let with_hint = |why: String| EditError::Unsafe {
-        why,
-        snippet: format!("    packages = [ {namespace}.{package} ];"),
-    };
-    let Some(list) = package_list(&found.set).map_err(|e| match e {
-        EditError::Unsafe { why, .. } => with_hint(why),
-        other => other,
-    })?
-    else {
-        return add_packages_binding(source, &found.set, &format!("{namespace}.{package}"));
-    };
-    let items: Vec<ast::Expr> = list.list.items().collect();
-    let scope = if list.with_scope {
-        None
-    } else {
-        Some(namespace.as_str())
-    };
-    if items.iter().any(|item| {
-        item_name(item, scope) == package || item_name(item, Some(&namespace)) == package
-    }) {
-        return Err(EditError::AlreadyPresent {
-            package: package.to_string(),
-            shell: shell.to_string(),
-        });
-    }
-    // Spell it like the neighbours: bare under `with pkgs;`, else with the namespace they use.
-    let spelled = if list.with_scope {
-        package.to_string()
-    } else {
-        let prefix = items
-            .iter()
-            .find_map(|i| {
-                i.syntax()
-                    .text()
-                    .to_string()
-                    .rsplit_once('.')
-                    .map(|(p, _)| p.to_string())
-            })
-            .filter(|p| !p.is_empty() && !p.contains(' '));
-        format!("{}.{package}", prefix.unwrap_or(namespace.clone()))
-    };
-    let list_node = list.list.syntax();
-    let close = list_node
-        .children_with_tokens()
-        .filter(|t| t.kind() == SyntaxKind::TOKEN_R_BRACK)
-        .last()
-        .map(|t| usize::from(t.text_range().start()))
-        .ok_or_else(|| with_hint("the list is not closed".into()))?;
-    let multiline = list_node.text().to_string().contains('\n');
-    let splice = match items.last() {
+    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
+    super::shell::plan_add(&sources, shell, package).map(|e| e.changed)
+}
+
+/// Removes `package` from the dev shell `shell` of a flake.nix given as text.
+pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
+    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
+    super::shell::plan_remove(&sources, shell, package).map(|e| e.changed)
+}
+
+/// The insertion of `item` as the last element of `list`, laid out like the list: on a line of its
+/// own before a `]` that starts a line, else after the last element.
+pub fn list_insertion(source: &str, list: &ast::List, item: &str) -> Option<Splice> {
+    let close = usize::from(list.r_brack_token()?.text_range().start());
+    let open = usize::from(list.l_brack_token()?.text_range().end());
+    let last = list.items().last();
+    let multiline = source[open..close].contains('\n');
+    Some(match last {
         Some(last) if multiline && starts_line(source, close) => {
             let indent = indentation(source, start(last.syntax()));
             let at = line_start(source, close);
             Splice {
                 start: at,
                 end: at,
-                text: format!("{indent}{spelled}\n"),
+                text: format!("{indent}{item}\n"),
             }
         }
         Some(last) => Splice {
             start: end(last.syntax()),
             end: end(last.syntax()),
-            text: format!(" {spelled}"),
+            text: format!(" {item}"),
         },
-        None => {
-            let open = start(list_node) + 1;
-            Splice {
-                start: open,
-                end: close,
-                text: format!(" {spelled} "),
+        None => Splice {
+            start: open,
+            end: open,
+            text: format!(" {item}"),
+        },
+    })
+}
+
+/// Inserts a binding as the first entry of a set written over several lines.
+pub fn binding_insertion(source: &str, set: &ast::AttrSet, binding: &str) -> Option<Splice> {
+    let close = usize::from(set.r_curly_token()?.text_range().start());
+    let first = set.entries().next()?;
+    let at = start(first.syntax());
+    if !starts_line(source, close) || !starts_line(source, at) {
+        return None;
+    }
+    let indent = indentation(source, at);
+    Some(Splice {
+        start: at,
+        end: at,
+        text: format!("{binding}\n{indent}"),
+    })
+}
+
+/// Removes an element; one on a line of its own takes the line along. When it is the only element
+/// of `packages = [ X ];` on its own line (what `add` writes into a shell without a list), the whole
+/// binding goes, so add then remove gives back the original bytes.
+pub fn item_removal(source: &str, list: &ast::List, item: &ast::Expr) -> Splice {
+    let binding = list
+        .syntax()
+        .parent()
+        .and_then(ast::AttrpathValue::cast)
+        .filter(|kv| path_parts(kv) == ["packages"] && list.items().count() == 1);
+    if let Some(kv) = binding {
+        let (s, e) = (start(kv.syntax()), end(kv.syntax()));
+        let line_end = source[e..].find('\n').map(|i| e + i);
+        if let Some(line_end) = line_end {
+            if starts_line(source, s) && source[e..line_end].trim().is_empty() {
+                return Splice {
+                    start: line_start(source, s),
+                    end: line_end + 1,
+                    text: String::new(),
+                };
             }
         }
-    };
-    apply(source, vec![splice])
-}
-
-/// Adds `packages = [ ITEM ];` to a mkShell set that has no package list yet.
-fn add_packages_binding(source: &str, set: &ast::AttrSet, item: &str) -> Result<String, EditError> {
-    let snippet = format!("    packages = [ {item} ];");
-    let close = set
-        .r_curly_token()
-        .map(|t| usize::from(t.text_range().start()))
-        .ok_or_else(|| EditError::Unsafe {
-            why: "the dev shell's set is not closed".into(),
-            snippet: snippet.clone(),
-        })?;
-    let first = set.attrpath_values().next();
-    match first {
-        Some(first) if starts_line(source, close) && starts_line(source, start(first.syntax())) => {
-            let indent = indentation(source, start(first.syntax()));
-            let at = start(first.syntax());
-            apply(
-                source,
-                vec![Splice {
-                    start: at,
-                    end: at,
-                    text: format!("packages = [ {item} ];\n{indent}"),
-                }],
-            )
-        }
-        _ => Err(EditError::Unsafe {
-            why: "the dev shell is written on one line".into(),
-            snippet,
-        }),
     }
-}
-
-/// Removes `package` from the dev shell `shell`; an item on a line of its own takes the line along.
-pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let root = parse(source)?;
-    let shells = dev_shells(&root);
-    let found = find_shell(&shells, shell, package)?;
-    let namespace = found.namespace.clone().unwrap_or_else(|| "pkgs".into());
-    let not_present = |has: String| EditError::NotPresent {
-        package: package.to_string(),
-        shell: shell.to_string(),
-        has,
-    };
-    let Some(list) = package_list(&found.set)? else {
-        return Err(not_present("no packages".into()));
-    };
-    let items: Vec<ast::Expr> = list.list.items().collect();
-    let Some(item) = items
-        .iter()
-        .find(|i| item_name(i, Some(&namespace)) == package)
-    else {
-        let has: Vec<String> = items
-            .iter()
-            .map(|i| item_name(i, Some(&namespace)))
-            .collect();
-        return Err(not_present(if has.is_empty() {
-            "none".into()
-        } else {
-            has.join(", ")
-        }));
-    };
     let (s, e) = (start(item.syntax()), end(item.syntax()));
     let line_end = source[e..].find('\n').map_or(source.len(), |i| e + i);
     let rest_of_line = source[e..line_end].trim();
-    let splice = if starts_line(source, s)
+    if starts_line(source, s)
         && (rest_of_line.is_empty() || rest_of_line.starts_with('#'))
         && line_end < source.len()
     {
-        // Its own line (perhaps with a comment about it): the whole line goes.
         Splice {
             start: line_start(source, s),
             end: line_end + 1,
@@ -388,8 +260,134 @@ pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String
             end: e,
             text: String::new(),
         }
+    }
+}
+
+/// Adds a formal argument `name` to a callPackage-style argument set `{ a, b }:`.
+pub fn formal_insertion(source: &str, pattern: &ast::Pattern, name: &str) -> Option<Splice> {
+    if let Some(ellipsis) = pattern.ellipsis_token() {
+        let at = usize::from(ellipsis.text_range().start());
+        let text = if starts_line(source, at) {
+            format!("{name},\n{}", indentation(source, at))
+        } else {
+            format!("{name}, ")
+        };
+        return Some(Splice {
+            start: at,
+            end: at,
+            text,
+        });
+    }
+    let last = pattern.pat_entries().last()?;
+    let last_end = end(last.syntax());
+    let close = usize::from(
+        pattern
+            .syntax()
+            .children_with_tokens()
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_R_BRACE)
+            .last()?
+            .text_range()
+            .start(),
+    );
+    let trailing_comma = source[last_end..close].trim_start().starts_with(',');
+    if trailing_comma && starts_line(source, close) && starts_line(source, start(last.syntax())) {
+        let indent = indentation(source, start(last.syntax()));
+        let at = line_start(source, close);
+        return Some(Splice {
+            start: at,
+            end: at,
+            text: format!("{indent}{name},\n"),
+        });
+    }
+    if trailing_comma {
+        let comma = last_end + source[last_end..].find(',')? + 1;
+        return Some(Splice {
+            start: comma,
+            end: comma,
+            text: format!(" {name},"),
+        });
+    }
+    let text = if starts_line(source, start(last.syntax())) && starts_line(source, close) {
+        format!(",\n{}{name}", indentation(source, start(last.syntax())))
+    } else {
+        format!(", {name}")
     };
-    apply(source, vec![splice])
+    Some(Splice {
+        start: last_end,
+        end: last_end,
+        text,
+    })
+}
+
+/// Takes back a formal `name` that the removed element was the last use of: the inverse of
+/// [`formal_insertion`].
+pub fn formal_removal(
+    source: &str,
+    pattern: &ast::Pattern,
+    name: &str,
+    removed: &ast::Expr,
+) -> Option<Splice> {
+    let entries: Vec<ast::PatEntry> = pattern.pat_entries().collect();
+    let index = entries.iter().position(|e| {
+        e.ident()
+            .and_then(|i| i.ident_token())
+            .is_some_and(|t| t.text() == name)
+    })?;
+    let entry = &entries[index];
+    if entry.default().is_some() {
+        return None;
+    }
+    let lambda = pattern.syntax().parent().and_then(ast::Lambda::cast)?;
+    let removed_range = removed.syntax().text_range();
+    let still_used = lambda.body()?.syntax().descendants_with_tokens().any(|t| {
+        t.kind() == SyntaxKind::TOKEN_IDENT
+            && t.as_token().map(|t| t.text()) == Some(name)
+            && !removed_range.contains_range(t.text_range())
+    });
+    if still_used {
+        return None;
+    }
+    let (s, e) = (start(entry.syntax()), end(entry.syntax()));
+    let after = &source[e..];
+    let comma_after = after.trim_start_matches([' ', '\t']).starts_with(',');
+    if !comma_after {
+        // The last entry without a comma: take the separator before it.
+        let previous = entries.get(index.checked_sub(1)?)?;
+        let prev_end = end(previous.syntax());
+        return Some(Splice {
+            start: prev_end,
+            end: e,
+            text: String::new(),
+        });
+    }
+    let comma_end = e + after.find(',')? + 1;
+    let line_end = source[comma_end..].find('\n').map(|i| comma_end + i);
+    if let Some(line_end) = line_end {
+        if starts_line(source, s) && source[comma_end..line_end].trim().is_empty() {
+            return Some(Splice {
+                start: line_start(source, s),
+                end: line_end + 1,
+                text: String::new(),
+            });
+        }
+    }
+    let spaces = source[comma_end..]
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
+    let preceded_by_comma_space = source[..s].ends_with(", ");
+    if preceded_by_comma_space && source[comma_end..].trim_start().starts_with("...") {
+        return Some(Splice {
+            start: s,
+            end: comma_end + spaces,
+            text: String::new(),
+        });
+    }
+    Some(Splice {
+        start: s,
+        end: comma_end + spaces,
+        text: String::new(),
+    })
 }
 
 /// The top-level attribute set of flake.nix.

@@ -3,8 +3,10 @@
 
 pub mod diff;
 pub mod edit;
+pub mod eval;
 pub mod explain;
 pub mod lock;
+pub mod shell;
 pub mod templates;
 pub mod write;
 
