@@ -405,9 +405,20 @@ fn update(
     .map(Into::into)
     .to_vec();
     args.extend(nix.common_args());
-    let json = crate::nix::run_blocking(&nix.program, &args, Some(&dir)).map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
+    let json = crate::nix::run_blocking(&nix.program, &args, Some(&dir)).map_err(|e| {
+        let words = match &e {
+            crate::nix::NixError::Failed { stderr, .. } => {
+                crate::flake::lock::explain_newer_lock(stderr)
+            }
+            _ => None,
+        };
+        Failure {
+            code: 1,
+            message: match words {
+                Some(words) => format!("{words}\n{e}"),
+                None => e.to_string(),
+            },
+        }
     })?;
     let metadata: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|e| Failure::usage(format!("nix flake metadata: {e}")))?;
@@ -426,6 +437,22 @@ fn update(
     }
     println!();
     apply_change(&lock_path, &old, &new, write, dirs)
+}
+
+/// Says so before running Nix when flake.lock holds what only a newer Nix than the installed one
+/// reads (Nix's own error for it names `lastModified` and nothing else).
+fn warn_newer_lock(dir: &Path, nix: &crate::nix::NixInfo) {
+    let Ok(lock) = std::fs::read_to_string(dir.join("flake.lock")) else {
+        return;
+    };
+    let old_nix =
+        (nix.version.major, nix.version.minor) < (2, 17) && nix.flavour == crate::nix::Flavour::Nix;
+    if let Some(what) = crate::flake::lock::newer_nix_features(&lock).filter(|_| old_nix) {
+        println!(
+            "warning: {}",
+            crate::flake::lock::newer_nix_message(&what, Some(&nix.to_string()))
+        );
+    }
 }
 
 /// Parse diagnostics in plain words, then Nix's own checks with their output made readable.
@@ -451,6 +478,7 @@ fn check(options: &OpenOptions) -> Result<ExitCode, Failure> {
     );
     let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
+    warn_newer_lock(dir, &nix);
     let mut failed = false;
     for sub in [&["flake", "check"][..], &["flake", "show"][..]] {
         let mut args: Vec<std::ffi::OsString> = sub.iter().map(Into::into).collect();

@@ -685,11 +685,12 @@ mod tests {
             if let Ok(added) = add_package(&original, "default", &name) {
                 proptest::prop_assert!(is_pure_insertion(&original, &added), "{}", added);
                 proptest::prop_assert!(check_parses(&added).is_ok());
-                // The no-packages shell gains a whole binding; elsewhere removal restores the file.
-                if CORPUS[file] != "no-packages.nix" {
-                    let removed = remove_package(&added, "default", &name).unwrap();
-                    proptest::prop_assert_eq!(removed, original.clone());
-                }
+                let again = add_package(&added, "default", &name);
+                let already = matches!(again, Err(EditError::AlreadyPresent { .. }));
+                proptest::prop_assert!(already, "second add: {:?}", again);
+                // Also where `add` created the whole `packages` binding.
+                let removed = remove_package(&added, "default", &name).unwrap();
+                proptest::prop_assert_eq!(removed, original.clone());
             }
             let input = format!("in-{name}");
             let with_input = add_input(&original, &input, "github:owner/repo", Some("nixpkgs")).unwrap();
@@ -736,17 +737,17 @@ mod tests {
             Err(EditError::AlreadyPresent { .. })
         ));
         let err = add_package(&corpus("flake-utils.nix"), "ci", "jq").unwrap_err();
-        assert!(err.to_string().contains("found: default, docs"), "{err}");
-        assert!(err.to_string().contains("packages = [ pkgs.jq ];"), "{err}");
+        assert!(err.to_string().contains("no dev shell `ci`"), "{err}");
+        assert!(err.to_string().contains("packages = [ pkgs.jq ]"), "{err}");
         assert!(matches!(
             add_package("{ x = ", "default", "jq"),
             Err(EditError::Parse(_))
         ));
-        let computed = "{ outputs = { self }: { devShells.x.default = pkgs.mkShell { packages = base ++ [ pkgs.git ]; }; }; }";
-        assert!(matches!(
-            add_package(computed, "default", "jq"),
-            Err(EditError::Unsafe { .. })
-        ));
+        // Only a conditional list: nothing to extend in place.
+        let computed = "{ outputs = { self, nixpkgs }: { devShells.x.default = let pkgs = nixpkgs.legacyPackages.x; in pkgs.mkShell {\n  packages = base ++ pkgs.lib.optionals true [ pkgs.git ];\n}; }; }";
+        let err = add_package(computed, "default", "jq").unwrap_err();
+        assert!(matches!(err, EditError::Unsafe { .. }), "{err}");
+        assert!(err.to_string().contains("pkgs.jq"), "{err}");
     }
 
     #[test]

@@ -150,9 +150,16 @@ enum FrameKind {
         from_pkgs: bool,
     },
     With(Thunk),
+    /// One name bound to a value (`self` to the flake's outputs).
+    Named(String, Thunk),
 }
 
 impl Env {
+    /// This scope with `name` bound to `value`.
+    pub fn bind(&self, name: &str, value: Thunk) -> Env {
+        self.push(FrameKind::Named(name.to_string(), value))
+    }
+
     fn push(&self, kind: FrameKind) -> Env {
         Env(Some(Rc::new(Frame {
             kind,
@@ -355,6 +362,11 @@ impl<'a> Eval<'a> {
                         innermost_with = Some(ns.clone());
                     }
                 }
+                FrameKind::Named(bound, value) => {
+                    if bound == name {
+                        return Bound::Value(value.clone());
+                    }
+                }
             }
             current = frame.parent.0.clone();
         }
@@ -378,7 +390,7 @@ impl<'a> Eval<'a> {
         } else {
             ast::LetIn::cast(node.clone())?.entries().collect()
         };
-        let is_shared = shared || self.uses(file, name) > 1;
+        let is_shared = shared || self.uses(file, name) > 1 && !binds_shell_call(node, name);
         for entry in entries {
             match entry {
                 ast::Entry::AttrpathValue(kv) => {
@@ -962,6 +974,30 @@ impl<'a> Eval<'a> {
             _ => false,
         }
     }
+}
+
+/// Whether `name` in a let is bound directly to a shell builder call: the same shell under several
+/// names is still one shell, unlike a helper function or a list used in several places.
+fn binds_shell_call(node: &SyntaxNode, name: &str) -> bool {
+    let value = node
+        .children()
+        .filter_map(ast::AttrpathValue::cast)
+        .find(|kv| {
+            kv.attrpath()
+                .map(|p| path_keys(&p))
+                .is_some_and(|k| k.len() == 1 && k[0].as_deref() == Some(name))
+        })
+        .and_then(|kv| kv.value());
+    let Some(ast::Expr::Apply(apply)) = value.map(unparen) else {
+        return false;
+    };
+    let Some((head, _)) = flatten_apply(&apply) else {
+        return false;
+    };
+    matches!(
+        last_name(&head).as_deref(),
+        Some("mkShell" | "mkShellNoCC" | "shellFor")
+    )
 }
 
 /// The directory of a file, for error messages.

@@ -121,7 +121,12 @@ fn locate(eval: &Eval, shell: &str) -> Option<Thunk> {
             env,
             file,
             shared,
-        } => eval.open_lambda(&lambda, &env, file, shared)?,
+        } => {
+            // `self` is the outputs themselves: `devShell = self.devShells.${system}.default`.
+            let open = eval.open_lambda(&lambda, &env, file, shared)?;
+            let env = open.env.bind("self", open.clone());
+            Thunk { env, ..open }
+        }
         _ => outputs,
     };
     let name = |n: &str| Key::Name(n.to_string());
@@ -738,4 +743,87 @@ pub fn plan_remove(sources: &Sources, shell: &str, package: &str) -> Result<File
         }
     }
     sources_edit(sources, hit.thunk.file, splices)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flake::edit::{add_package, remove_package, EditError};
+
+    /// A flake whose outputs are `BODY`, with `pkgs` bound for one system.
+    fn flake(body: &str) -> String {
+        format!(
+            "{{\n  outputs = {{ self, nixpkgs }}:\n    let pkgs = nixpkgs.legacyPackages.x86_64-linux; in {{\n{body}\n    }};\n}}\n"
+        )
+    }
+
+    fn added(body: &str) -> String {
+        let text = flake(body);
+        let out = add_package(&text, "default", "jq").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(remove_package(&out, "default", "jq").unwrap(), text);
+        out
+    }
+
+    #[test]
+    fn builders_people_use() {
+        let out = added("      devShells.x86_64-linux.default = pkgs.mkShell.override { stdenv = pkgs.clangStdenv; } {\n        packages = [ pkgs.git ];\n      };");
+        assert!(out.contains("[ pkgs.git pkgs.jq ]"), "{out}");
+        let out = added("      devShells.x86_64-linux.default = (pkgs.mkShell {\n        nativeBuildInputs = with pkgs; [ git ];\n      }).overrideAttrs (old: { });");
+        assert!(out.contains("with pkgs; [ git jq ]"), "{out}");
+        let out = added("      devShell.x86_64-linux = pkgs.haskellPackages.shellFor {\n        packages = p: [ p.foo ];\n        nativeBuildInputs = [ pkgs.cabal-install ];\n      };");
+        assert!(out.contains("[ pkgs.cabal-install pkgs.jq ]"), "{out}");
+        let err = add_package(
+            &flake("      devShell.x86_64-linux = pkgs.haskellPackages.shellFor {\n        packages = p: [ p.foo ];\n      };"),
+            "default",
+            "jq",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("nativeBuildInputs = [ pkgs.jq ];"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn per_system_helpers_and_scopes() {
+        let out = added("      devShells = nixpkgs.lib.genAttrs [ \"x86_64-linux\" ] (system: {\n        default = pkgs.mkShell {\n          buildInputs = with pkgs.rust-bin; [ stable.latest.default ];\n        };\n      });");
+        assert!(out.contains("[ stable.latest.default pkgs.jq ]"), "{out}");
+        // A let-bound helper that hands over the package set: followed through its body.
+        let text = flake("      devShells = forEach (p: { default = p.mkShell { packages = with p; [\n        git\n      ]; }; });").replace(
+            "in {",
+            "forEach = f: nixpkgs.lib.genAttrs [ \"x86_64-linux\" ] (s: f nixpkgs.legacyPackages.${s}); in {",
+        );
+        let out = add_package(&text, "default", "jq").unwrap();
+        assert_eq!(remove_package(&out, "default", "jq").unwrap(), text);
+        assert!(out.contains("        git\n        jq\n"), "{out}");
+    }
+
+    #[test]
+    fn lists_that_are_not_the_shells_own() {
+        // A script's runtimeInputs does not put jq on the shell's PATH.
+        let out = added("      devShells.x86_64-linux.default = let s = pkgs.writeShellApplication { name = \"s\"; runtimeInputs = [ pkgs.jq ]; text = \"\"; }; in pkgs.mkShell {\n        packages = [ s ];\n      };");
+        assert!(out.contains("[ s pkgs.jq ]"), "{out}");
+        // A let-bound list shared with a package is not edited; the shell's own list is.
+        let body = "      tools = [ pkgs.git ];\n      packages.x86_64-linux.default = pkgs.hello.overrideAttrs { buildInputs = tools; };\n      devShells.x86_64-linux.default = pkgs.mkShell {\n        packages = tools;\n      };";
+        let body = body.replace("      tools = [ pkgs.git ];\n", "");
+        let text = flake(&body).replace(
+            "let pkgs = nixpkgs.legacyPackages.x86_64-linux; in",
+            "let pkgs = nixpkgs.legacyPackages.x86_64-linux; tools = [ pkgs.git ]; in",
+        );
+        let err = add_package(&text, "default", "jq").unwrap_err();
+        assert!(matches!(err, EditError::Unsafe { .. }), "{err}");
+        // Already there through that shared list.
+        assert!(matches!(
+            add_package(&text, "default", "git"),
+            Err(EditError::AlreadyPresent { .. })
+        ));
+    }
+
+    #[test]
+    fn a_shell_without_a_list_gets_one_that_remove_takes_back() {
+        let out = added("      devShells.x86_64-linux.default = pkgs.mkShell {\n        inputsFrom = [ pkgs.hello ];\n      };");
+        assert!(
+            out.contains("        packages = [ pkgs.jq ];\n        inputsFrom"),
+            "{out}"
+        );
+    }
 }

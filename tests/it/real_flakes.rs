@@ -277,7 +277,8 @@ proptest::proptest! {
             Some(tmp.path().to_path_buf()),
         );
         let again = plan_add(&reread(), "default", &name);
-        proptest::prop_assert!(matches!(again, Err(EditError::AlreadyPresent { .. })), "second add: {again:?}");
+        let already = matches!(again, Err(EditError::AlreadyPresent { .. }));
+        proptest::prop_assert!(already, "second add: {:?}", again);
         let removed = plan_remove(&reread(), "default", &name).unwrap();
         proptest::prop_assert_eq!(removed.changed, added.original);
     }
