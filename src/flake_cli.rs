@@ -74,6 +74,19 @@ pub enum InputCommand {
         #[command(flatten)]
         write: WriteFlags,
     },
+    /// Make an input's own input follow one of yours: `nixbench flake input follow NAME`
+    /// writes `NAME.inputs.nixpkgs.follows = "nixpkgs";`.
+    Follow {
+        name: String,
+        /// The input of NAME to replace.
+        #[arg(long, default_value = "nixpkgs")]
+        input: String,
+        /// Your input it follows (default: the same name as --input).
+        #[arg(long, value_name = "INPUT")]
+        to: Option<String>,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -110,6 +123,7 @@ fn edit_failure(err: edit::EditError) -> Failure {
         edit::EditError::AlreadyPresent { .. }
         | edit::EditError::NotPresent { .. }
         | edit::EditError::InputExists(_)
+        | edit::EditError::FollowsExists { .. }
         | edit::EditError::NoInput(_) => 1,
         _ => 2,
     };
@@ -275,6 +289,15 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
                     write,
                 ),
                 InputCommand::Remove { name, write } => (edit::remove_input(&text, &name), write),
+                InputCommand::Follow {
+                    name,
+                    input,
+                    to,
+                    write,
+                } => {
+                    let target = to.unwrap_or_else(|| input.clone());
+                    (edit::add_follows(&text, &name, &input, &target), write)
+                }
             };
             apply_change(&path, &text, &changed.map_err(edit_failure)?, write, dirs)
         }

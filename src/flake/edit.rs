@@ -30,6 +30,14 @@ pub enum EditError {
     Unsafe { why: String, snippet: String },
     #[error("input `{0}` already exists")]
     InputExists(String),
+    #[error(
+        "input `{name}` already has `inputs.{dep}.follows = \"{target}\";` (an existing follows)"
+    )]
+    FollowsExists {
+        name: String,
+        dep: String,
+        target: String,
+    },
     #[error("there is no input `{0}`")]
     NoInput(String),
     #[error("input `{name}` is still used at line {line}; remove those uses first")]
@@ -227,7 +235,15 @@ pub fn item_removal(source: &str, list: &ast::List, item: &ast::Expr) -> Splice 
         .syntax()
         .parent()
         .and_then(ast::AttrpathValue::cast)
-        .filter(|kv| path_parts(kv) == ["packages"] && list.items().count() == 1);
+        .filter(|kv| path_parts(kv) == ["packages"] && list.items().count() == 1)
+        .filter(|kv| {
+            // `add` puts a new binding first in the set.
+            kv.syntax()
+                .parent()
+                .and_then(ast::AttrSet::cast)
+                .and_then(|set| set.entries().next())
+                .is_some_and(|first| first.syntax() == kv.syntax())
+        });
     if let Some(kv) = binding {
         let (s, e) = (start(kv.syntax()), end(kv.syntax()));
         let line_end = source[e..].find('\n').map(|i| e + i);
@@ -532,26 +548,95 @@ pub fn add_input(
         });
     }
     if let Some(pattern) = outputs_pattern(&top) {
-        let has_ellipsis = pattern
-            .syntax()
-            .children_with_tokens()
-            .any(|t| t.kind() == SyntaxKind::TOKEN_ELLIPSIS);
-        if !has_ellipsis {
-            let last = pattern.pat_entries().last();
-            match last {
-                Some(entry) => {
-                    let at = end(entry.syntax());
-                    splices.push(Splice {
-                        start: at,
-                        end: at,
-                        text: format!(", {name}"),
-                    });
-                }
-                None => return Err(unsafe_here("the outputs pattern is empty")),
-            }
+        if pattern.ellipsis_token().is_none() {
+            let splice = formal_insertion(source, &pattern, name)
+                .ok_or_else(|| unsafe_here("the outputs pattern is empty"))?;
+            splices.push(splice);
         }
     }
     apply(source, splices)
+}
+
+/// Makes input `name`'s own input `dep` follow `target` (`name.inputs.dep.follows = "target";`),
+/// written next to where `name` is declared and in that declaration's style.
+pub fn add_follows(source: &str, name: &str, dep: &str, target: &str) -> Result<String, EditError> {
+    let root = parse(source)?;
+    let top = top_set(&root)?;
+    if !input_names(&top).iter().any(|n| n == name) {
+        return Err(EditError::NoInput(name.to_string()));
+    }
+    let flake = super::Flake::parse(source.to_string());
+    if let Some(input) = flake.inputs.iter().find(|i| i.name == name) {
+        if let Some((_, to)) = input.follows.iter().find(|(d, _)| d == dep) {
+            return Err(EditError::FollowsExists {
+                name: name.to_string(),
+                dep: dep.to_string(),
+                target: to.clone(),
+            });
+        }
+    }
+    let binding = format!("inputs.{dep}.follows = \"{target}\";");
+    let unsafe_here = |why: &str| EditError::Unsafe {
+        why: why.into(),
+        snippet: format!("    inputs.{name}.{binding}"),
+    };
+    let after = |kv: &ast::AttrpathValue, text: String| Splice {
+        start: end(kv.syntax()),
+        end: end(kv.syntax()),
+        text: format!("\n{}{text}", indentation(source, start(kv.syntax()))),
+    };
+    let mut splice = None;
+    for kv in top.attrpath_values() {
+        let parts = path_parts(&kv);
+        match parts.as_slice() {
+            [first, input, ..] if first == "inputs" && input == name => {
+                splice = Some(after(&kv, format!("inputs.{name}.{binding}")));
+            }
+            [first] if first == "inputs" => {
+                let Some(ast::Expr::AttrSet(set)) = kv.value() else {
+                    continue;
+                };
+                for inner in set.attrpath_values() {
+                    let inner_parts = path_parts(&inner);
+                    if inner_parts.first().map(String::as_str) != Some(name) {
+                        continue;
+                    }
+                    splice = match (inner_parts.len(), inner.value()) {
+                        (1, Some(ast::Expr::AttrSet(own))) => Some(
+                            into_set(source, &own, &binding)
+                                .ok_or_else(|| unsafe_here("the input's set is empty"))?,
+                        ),
+                        (1, _) => return Err(unsafe_here("the input is not an attribute set")),
+                        _ => Some(after(&inner, format!("{name}.{binding}"))),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    let splice =
+        splice.ok_or_else(|| unsafe_here("the input is declared in a way not understood"))?;
+    apply(source, vec![splice])
+}
+
+/// Adds a binding as the last entry of a set: on its own line when the set spans lines.
+fn into_set(source: &str, set: &ast::AttrSet, binding: &str) -> Option<Splice> {
+    let close = usize::from(set.r_curly_token()?.text_range().start());
+    let last = set.entries().last()?;
+    if starts_line(source, close) {
+        let at = line_start(source, close);
+        let indent = indentation(source, start(last.syntax()));
+        return Some(Splice {
+            start: at,
+            end: at,
+            text: format!("{indent}{binding}\n"),
+        });
+    }
+    Some(Splice {
+        start: end(last.syntax()),
+        end: end(last.syntax()),
+        text: format!(" {binding}"),
+    })
 }
 
 /// Removes every binding of an input and its name from the outputs pattern. Refuses while the

@@ -932,7 +932,8 @@ impl<'a> Eval<'a> {
                         .is_some_and(|a| a.expr.syntax().text().to_string().contains("nixpkgs")),
                     (Some("extend" | "appendOverlays"), ast::Expr::Select(sel)) => {
                         let keys = sel.attrpath().map(|p| path_keys(&p)).unwrap_or_default();
-                        keys.iter().any(|k| k.as_deref() == Some("legacyPackages"))
+                        // `nixpkgs.legacyPackages.${system}.appendOverlays [ ... ]`
+                        legacy_packages_at(&keys).is_some_and(|i| keys.len() == i + 3)
                             || keys.len() == 1
                                 && sel
                                     .expr()
@@ -955,7 +956,7 @@ impl<'a> Eval<'a> {
                 }
                 ast::Expr::Select(sel) => {
                     let keys = sel.attrpath().map(|p| path_keys(&p)).unwrap_or_default();
-                    if keys.iter().any(|k| k.as_deref() == Some("legacyPackages")) {
+                    if legacy_packages_at(&keys).is_some_and(|i| keys.len() <= i + 2) {
                         return true;
                     }
                     // `nixpkgsFor.${system}` with `nixpkgsFor = nixpkgs.legacyPackages`.
@@ -974,6 +975,12 @@ impl<'a> Eval<'a> {
             _ => false,
         }
     }
+}
+
+/// Where `legacyPackages` is in an attribute path: the package set is the component after it.
+pub fn legacy_packages_at(keys: &[Option<String>]) -> Option<usize> {
+    keys.iter()
+        .position(|k| k.as_deref() == Some("legacyPackages"))
 }
 
 /// Whether `name` in a let is bound directly to a shell builder call: the same shell under several

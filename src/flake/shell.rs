@@ -451,13 +451,21 @@ impl<'e> Found<'e> {
         if let ast::Expr::Select(sel) = unparen(self.call.head.expr.clone()) {
             if let Some(ast::Expr::Ident(id)) = sel.expr().map(unparen) {
                 let base = self.call.head.child(ast::Expr::Ident(id.clone()));
-                if self.eval.is_package_set(&base, 0) {
-                    let name = id.ident_token()?.text().to_string();
-                    if matches!(
-                        self.eval.lookup(env, &name),
-                        Bound::Value(_) | Bound::Opaque
-                    ) {
-                        return Some(Spelling::Qualified(name));
+                let name = id.ident_token()?.text().to_string();
+                let visible = matches!(
+                    self.eval.lookup(env, &name),
+                    Bound::Value(_) | Bound::Opaque
+                );
+                if visible && self.eval.is_package_set(&base, 0) {
+                    return Some(Spelling::Qualified(name));
+                }
+                // `nixpkgs.legacyPackages.${system}.mkShell`: that same prefix.
+                let keys = super::eval::path_keys(&sel.attrpath()?);
+                let at = super::eval::legacy_packages_at(&keys);
+                if visible && at.is_some_and(|i| keys.len() == i + 3) {
+                    let text = sel.syntax().text().to_string();
+                    if let Some((prefix, _)) = text.rsplit_once('.') {
+                        return Some(Spelling::Qualified(prefix.to_string()));
                     }
                 }
             }

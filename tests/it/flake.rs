@@ -118,6 +118,20 @@ fn init_add_remove_with_diffs_backups_and_checks() {
         .flake()
         .contains("inputs.utils.url = \"github:numtide/flake-utils\";"));
     p.nixbench()
+        .args(["flake", "input", "follow", "utils", "--yes"])
+        .assert()
+        .success();
+    assert!(p
+        .flake()
+        .contains("inputs.utils.url = \"github:numtide/flake-utils\";\n  inputs.utils.inputs.nixpkgs.follows = \"nixpkgs\";"), "{}", p.flake());
+    p.nixbench()
+        .args(["flake", "input", "follow", "utils", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "already has `inputs.nixpkgs.follows",
+        ));
+    p.nixbench()
         .args(["flake", "input", "remove", "utils", "--yes"])
         .assert()
         .success();

@@ -152,11 +152,30 @@ fn judge_edit(case: &Case, work: &Path, state: &Path, before: &Snapshot) -> Resu
         .zip(new.bytes())
         .take_while(|(a, b)| a == b)
         .count();
+    let suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let last = old.len() - suffix.min(old.len() - prefix);
     let (s, e) = bracket_range(&old, line.parse().unwrap(), case.class == "new-list")
         .ok_or_else(|| format!("no list opens at {}", case.place))?;
-    if prefix <= s || prefix >= e {
+    let inside = |at: usize| s < at && at < e;
+    // A callPackage-style file may also gain a formal argument.
+    let in_formals = |at: usize| {
+        let root = ast::Root::parse(&old).tree();
+        let Some(ast::Expr::Lambda(lambda)) = root.expr() else {
+            return false;
+        };
+        lambda.param().is_some_and(|p| {
+            let r = p.syntax().text_range();
+            usize::from(r.start()) < at && at < usize::from(r.end())
+        })
+    };
+    if !inside(last) || !(inside(prefix) || in_formals(prefix)) {
         return Err(format!(
-            "the edit at byte {prefix} is outside {}",
+            "the edit at bytes {prefix}..{last} is outside {}",
             case.place
         ));
     }
@@ -282,4 +301,72 @@ proptest::proptest! {
         let removed = plan_remove(&reread(), "default", &name).unwrap();
         proptest::prop_assert_eq!(removed.changed, added.original);
     }
+}
+
+/// Inputs in every style the real flakes use (one-line `inputs.x.url`, nested sets, old URL
+/// literals): add then remove gives back the bytes, a follows lands next to its input, and the
+/// edited files parse with Nix.
+#[test]
+fn inputs_in_the_styles_of_real_flakes() {
+    use nixbench::flake::edit::{add_follows, add_input, remove_input};
+    use nixbench::flake::Flake;
+    let Some(corpus) = corpus() else { return };
+    let check_nix = require("nix-instantiate");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for case in cases(&corpus) {
+        let text = std::fs::read_to_string(corpus.join(&case.dir).join("flake.nix")).unwrap();
+        let original = Flake::parse(text.clone());
+        let parses = |edited: &str| {
+            let file = tmp.path().join("flake.nix");
+            std::fs::write(&file, edited).unwrap();
+            !check_nix || nix_parses(&file)
+        };
+        match add_input(&text, "extra-input", "github:owner/repo", Some("nixpkgs")) {
+            Ok(added) => {
+                let read = Flake::parse(added.clone());
+                let extra = read.inputs.iter().find(|i| i.name == "extra-input");
+                if extra.and_then(|i| i.url.as_deref()) != Some("github:owner/repo")
+                    || !parses(&added)
+                {
+                    failures.push(format!("{}: add_input gave\n{added}", case.dir));
+                }
+                // Every other input still reads the same, URL literals included.
+                let others: Vec<_> = read
+                    .inputs
+                    .iter()
+                    .filter(|i| i.name != "extra-input")
+                    .map(|i| (&i.name, &i.url))
+                    .collect();
+                let before: Vec<_> = original.inputs.iter().map(|i| (&i.name, &i.url)).collect();
+                if others != before {
+                    failures.push(format!("{}: other inputs changed", case.dir));
+                }
+                match remove_input(&added, "extra-input") {
+                    Ok(back) if back == text => {}
+                    other => failures.push(format!("{}: remove_input: {other:?}", case.dir)),
+                }
+            }
+            Err(e) => failures.push(format!("{}: add_input: {e}", case.dir)),
+        }
+        // A follows for the first input that does not have one yet.
+        let Some(input) = original.inputs.iter().find(|i| {
+            i.name != "nixpkgs" && i.url.is_some() && !i.follows.iter().any(|(d, _)| d == "nixpkgs")
+        }) else {
+            continue;
+        };
+        match add_follows(&text, &input.name, "nixpkgs", "nixpkgs") {
+            Ok(followed) => {
+                let read = Flake::parse(followed.clone());
+                let got = read.inputs.iter().find(|i| i.name == input.name);
+                if !got.is_some_and(|i| i.follows.contains(&("nixpkgs".into(), "nixpkgs".into())))
+                    || !parses(&followed)
+                {
+                    failures.push(format!("{}: add_follows gave\n{followed}", case.dir));
+                }
+            }
+            Err(e) => failures.push(format!("{}: add_follows {}: {e}", case.dir, input.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
