@@ -8,7 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use rnix::ast::{self, HasEntry};
@@ -221,7 +221,7 @@ pub enum Head {
     Other(Thunk),
 }
 
-const FUEL: u32 = 20_000;
+const FUEL: u32 = 200_000;
 
 /// The evaluator. Work is bounded by fuel, so no input can make it loop.
 pub struct Eval<'a> {
@@ -281,6 +281,11 @@ impl<'a> Eval<'a> {
             fuel: Cell::new(FUEL),
             ident_counts: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// True when the work limit was reached: some answers may be missing, so nothing is edited.
+    pub fn exhausted(&self) -> bool {
+        self.fuel.get() == 0
     }
 
     fn burn(&self) -> bool {
@@ -1005,12 +1010,4 @@ fn binds_shell_call(node: &SyntaxNode, name: &str) -> bool {
         last_name(&head).as_deref(),
         Some("mkShell" | "mkShellNoCC" | "shellFor")
     )
-}
-
-/// The directory of a file, for error messages.
-pub fn display_path(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

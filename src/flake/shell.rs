@@ -74,6 +74,8 @@ struct Found<'e> {
     singles: Vec<Thunk>,
     /// `FILE:LINE` of the shell, for messages.
     at: String,
+    shell: String,
+    package: String,
 }
 
 fn location(sources: &Sources, file: FileId, offset: usize) -> String {
@@ -317,8 +319,11 @@ impl<'e> Found<'e> {
             hits: Vec::new(),
             singles: Vec::new(),
             at,
+            shell: shell.to_string(),
+            package: package.to_string(),
         };
         found.collect_lists();
+        found.check_budget()?;
         Ok(found)
     }
 
@@ -359,6 +364,20 @@ impl<'e> Found<'e> {
         }
         self.hits = walker.hits;
         self.singles = walker.singles;
+    }
+
+    /// Refuses when the evaluator ran out of its work limit: a missed "already" would duplicate.
+    fn check_budget(&self) -> Result<(), EditError> {
+        if self.eval.exhausted() {
+            return Err(EditError::Unsafe {
+                why: format!(
+                    "the `{}` dev shell at {} is too involved to read safely without evaluating",
+                    self.shell, self.at
+                ),
+                snippet: format!("    packages = [ {} ];", qualified(&self.package)),
+            });
+        }
+        Ok(())
     }
 
     /// Whether the shell's set binds any of its package attributes (in any form).
@@ -611,7 +630,9 @@ pub fn plan_add(sources: &Sources, shell: &str, package: &str) -> Result<FileEdi
     }
     let eval = Eval::new(sources);
     let found = Found::new(&eval, shell, package)?;
-    if found.contains(package).is_some() {
+    let present = found.contains(package).is_some();
+    found.check_budget()?;
+    if present {
         return Err(EditError::AlreadyPresent {
             package: package.to_string(),
             shell: shell.to_string(),
@@ -712,7 +733,9 @@ pub fn plan_remove(sources: &Sources, shell: &str, package: &str) -> Result<File
     }
     let eval = Eval::new(sources);
     let found = Found::new(&eval, shell, package)?;
-    let Some((Some(index), item)) = found.contains(package) else {
+    let present = found.contains(package);
+    found.check_budget()?;
+    let Some((Some(index), item)) = present else {
         let has: Vec<String> = found
             .items()
             .iter()

@@ -250,3 +250,33 @@ fn update_one_input_shows_the_lock_change_then_writes_it() {
         .code(1)
         .stderr(predicate::str::contains("inputs: src"));
 }
+
+#[test]
+fn a_lock_written_by_a_newer_nix_is_explained_in_words() {
+    if !require("nix") {
+        return;
+    }
+    let p = Project::new();
+    std::fs::write(
+        p.dir.path().join("flake.nix"),
+        "{\n  inputs.src = { url = \"https://example.invalid/x.tar.gz\"; flake = false; };\n  outputs = { self, src }: { };\n}\n",
+    )
+    .unwrap();
+    // What Nix 2.17 and later write for a tarball input; Nix 2.8 rejects `lastModified` there.
+    std::fs::write(
+        p.dir.path().join("flake.lock"),
+        r#"{"nodes":{"root":{"inputs":{"src":"src"}},"src":{"flake":false,"locked":{"lastModified":1700000000,"narHash":"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","type":"tarball","url":"https://example.invalid/x.tar.gz"},"original":{"type":"tarball","url":"https://example.invalid/x.tar.gz"}}},"root":"root","version":7}"#,
+    )
+    .unwrap();
+    let nix = nixbench::nix::detect().unwrap();
+    let old_nix = (nix.version.major, nix.version.minor) < (2, 17);
+    let out = p.nixbench().args(["flake", "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if old_nix {
+        assert!(
+            stdout.contains("this flake.lock was written by a newer Nix than Nix"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("upgrade Nix"), "{stdout}");
+    }
+}
