@@ -938,7 +938,7 @@ impl<'a> Eval<'a> {
                     (Some("extend" | "appendOverlays"), ast::Expr::Select(sel)) => {
                         let keys = sel.attrpath().map(|p| path_keys(&p)).unwrap_or_default();
                         // `nixpkgs.legacyPackages.${system}.appendOverlays [ ... ]`
-                        legacy_packages_at(&keys).is_some_and(|i| keys.len() == i + 3)
+                        legacy_packages_at(&sel).is_some_and(|(i, keys)| keys.len() == i + 3)
                             || keys.len() == 1
                                 && sel
                                     .expr()
@@ -960,8 +960,7 @@ impl<'a> Eval<'a> {
                         && (name == "pkgs" || name == "pkgs'")
                 }
                 ast::Expr::Select(sel) => {
-                    let keys = sel.attrpath().map(|p| path_keys(&p)).unwrap_or_default();
-                    if legacy_packages_at(&keys).is_some_and(|i| keys.len() <= i + 2) {
+                    if legacy_packages_at(&sel).is_some_and(|(i, keys)| keys.len() <= i + 2) {
                         return true;
                     }
                     // `nixpkgsFor.${system}` with `nixpkgsFor = nixpkgs.legacyPackages`.
@@ -971,6 +970,7 @@ impl<'a> Eval<'a> {
                     match id.ident_token().map(|n| self.lookup(&t.env, n.text())) {
                         Some(Bound::Value(v)) => {
                             last_name(&v.expr).as_deref() == Some("legacyPackages")
+                                && v.expr.syntax().text().to_string().contains("nixpkgs")
                         }
                         _ => false,
                     }
@@ -982,10 +982,17 @@ impl<'a> Eval<'a> {
     }
 }
 
-/// Where `legacyPackages` is in an attribute path: the package set is the component after it.
-pub fn legacy_packages_at(keys: &[Option<String>]) -> Option<usize> {
-    keys.iter()
-        .position(|k| k.as_deref() == Some("legacyPackages"))
+/// Where `legacyPackages` of a nixpkgs input is in a select's attribute path (the package set is
+/// the component after it), with the path. Other flakes' `legacyPackages` (numtide devshell's)
+/// are not the package set.
+pub fn legacy_packages_at(sel: &ast::Select) -> Option<(usize, Vec<Option<String>>)> {
+    let keys = path_keys(&sel.attrpath()?);
+    let at = keys
+        .iter()
+        .position(|k| k.as_deref() == Some("legacyPackages"))?;
+    let base = sel.expr()?.syntax().text().to_string();
+    let before: Vec<&str> = keys[..at].iter().flatten().map(String::as_str).collect();
+    (base.contains("nixpkgs") || before.iter().any(|k| k.contains("nixpkgs"))).then_some((at, keys))
 }
 
 /// Whether `name` in a let is bound directly to a shell builder call: the same shell under several

@@ -425,10 +425,7 @@ impl<'e> Found<'e> {
             ast::Expr::Select(sel) => {
                 let keys = super::eval::path_keys(&sel.attrpath()?);
                 let base = item.child(sel.expr()?);
-                if let Some(i) = keys
-                    .iter()
-                    .position(|k| k.as_deref() == Some("legacyPackages"))
-                {
+                if let Some((i, _)) = super::eval::legacy_packages_at(&sel) {
                     let rest: Option<Vec<String>> = keys.get(i + 2..)?.iter().cloned().collect();
                     return rest.map(|r| r.join("."));
                 }
@@ -479,9 +476,8 @@ impl<'e> Found<'e> {
                     return Some(Spelling::Qualified(name));
                 }
                 // `nixpkgs.legacyPackages.${system}.mkShell`: that same prefix.
-                let keys = super::eval::path_keys(&sel.attrpath()?);
-                let at = super::eval::legacy_packages_at(&keys);
-                if visible && at.is_some_and(|i| keys.len() == i + 3) {
+                let at = super::eval::legacy_packages_at(&sel);
+                if visible && at.is_some_and(|(i, keys)| keys.len() == i + 3) {
                     let text = sel.syntax().text().to_string();
                     if let Some((prefix, _)) = text.rsplit_once('.') {
                         return Some(Spelling::Qualified(prefix.to_string()));
@@ -856,5 +852,25 @@ mod tests {
             out.contains("        packages = [ pkgs.jq ];\n        inputsFrom"),
             "{out}"
         );
+    }
+
+    fn round_trip(text: &str) -> String {
+        let out = add_package(text, "default", "jq").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(matches!(
+            add_package(&out, "default", "jq"),
+            Err(EditError::AlreadyPresent { .. })
+        ));
+        assert_eq!(remove_package(&out, "default", "jq").unwrap(), text);
+        out
+    }
+
+    #[test]
+    fn frameworks() {
+        let parts = "{\n  outputs = inputs@{ flake-parts, ... }:\n    flake-parts.lib.mkFlake { inherit inputs; } {\n      systems = [ \"x86_64-linux\" ];\n      perSystem = { pkgs, ... }: {\n        devShells.default = pkgs.mkShellNoCC {\n          packages = [ pkgs.git ];\n        };\n      };\n    };\n}\n";
+        assert!(round_trip(parts).contains("[ pkgs.git pkgs.jq ]"));
+        let utils = "{\n  outputs = { self, nixpkgs, flake-utils }:\n    flake-utils.lib.eachDefaultSystem (system:\n      let\n        pkgs = import nixpkgs { inherit system; };\n        shell = pkgs.mkShell {\n          buildInputs = with pkgs; [\n            git\n          ];\n        };\n      in {\n        devShell = shell;\n        devShells.ci = shell;\n      });\n}\n";
+        assert!(round_trip(utils).contains("            git\n            jq\n"));
+        let numtide = "{\n  outputs = { self, nixpkgs, devshell }: let pkgs = nixpkgs.legacyPackages.x86_64-linux; in {\n    devShells.x86_64-linux.default = devshell.legacyPackages.x86_64-linux.mkShell {\n      commands = [ { package = pkgs.hello; } ];\n      packages = [ pkgs.git ];\n    };\n  };\n}\n";
+        assert!(round_trip(numtide).contains("[ pkgs.git pkgs.jq ]"));
     }
 }
