@@ -391,14 +391,6 @@ pub fn formal_removal(
         .chars()
         .take_while(|c| *c == ' ')
         .count();
-    let preceded_by_comma_space = source[..s].ends_with(", ");
-    if preceded_by_comma_space && source[comma_end..].trim_start().starts_with("...") {
-        return Some(Splice {
-            start: s,
-            end: comma_end + spaces,
-            text: String::new(),
-        });
-    }
     Some(Splice {
         start: s,
         end: comma_end + spaces,
@@ -833,6 +825,35 @@ mod tests {
         let err = add_package(computed, "default", "jq").unwrap_err();
         assert!(matches!(err, EditError::Unsafe { .. }), "{err}");
         assert!(err.to_string().contains("pkgs.jq"), "{err}");
+    }
+
+    #[test]
+    fn formal_arguments_in_every_layout_come_and_go() {
+        for original in [
+            "{ mkShell, git }: mkShell { }",
+            "{ mkShell, git, }: mkShell { }",
+            "{ mkShell, git, ... }: mkShell { }",
+            "{\n  mkShell,\n  git,\n}:\nmkShell { }",
+            "{\n  mkShell,\n  git\n}:\nmkShell { }",
+            "{\n  mkShell,\n  ...\n}:\nmkShell { }",
+        ] {
+            let pattern = |text: &str| match parse(text).unwrap().expr() {
+                Some(ast::Expr::Lambda(l)) => match l.param() {
+                    Some(ast::Param::Pattern(p)) => p,
+                    _ => unreachable!(),
+                },
+                _ => unreachable!(),
+            };
+            let splice = formal_insertion(original, &pattern(original), "jq").unwrap();
+            let added = apply(original, vec![splice]).unwrap();
+            assert!(added.contains("jq"), "{added}");
+            let body = match parse(&added).unwrap().expr() {
+                Some(ast::Expr::Lambda(l)) => l.body().unwrap(),
+                _ => unreachable!(),
+            };
+            let splice = formal_removal(&added, &pattern(&added), "jq", &body).unwrap();
+            assert_eq!(apply(&added, vec![splice]).unwrap(), original, "{added}");
+        }
     }
 
     #[test]

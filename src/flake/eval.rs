@@ -155,6 +155,22 @@ enum FrameKind {
 }
 
 impl Env {
+    /// Whether this scope is inside a file called through `callPackage`, whose missing arguments
+    /// come from the package set (so a new formal argument is filled in).
+    pub fn in_callpackage(&self) -> bool {
+        let mut current = self.0.clone();
+        while let Some(frame) = current {
+            if let FrameKind::Param {
+                from_pkgs: true, ..
+            } = frame.kind
+            {
+                return true;
+            }
+            current = frame.parent.0.clone();
+        }
+        false
+    }
+
     /// This scope with `name` bound to `value`.
     pub fn bind(&self, name: &str, value: Thunk) -> Env {
         self.push(FrameKind::Named(name.to_string(), value))

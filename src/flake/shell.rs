@@ -485,6 +485,9 @@ impl<'e> Found<'e> {
                 }
             }
         }
+        if !env.in_callpackage() {
+            return None;
+        }
         self.callpackage_pattern().map(Spelling::Formal)
     }
 
@@ -764,7 +767,11 @@ pub fn plan_remove(sources: &Sources, shell: &str, package: &str) -> Result<File
     }
     let text = sources.file(hit.thunk.file).text.clone();
     let mut splices = vec![edit::item_removal(&text, &hit.list, &item.expr)];
-    if let Some(pattern) = found.callpackage_pattern() {
+    // The inverse of an add that also gave a callPackage'd file a formal argument.
+    if let Some(pattern) = found
+        .callpackage_pattern()
+        .filter(|_| item.env.in_callpackage())
+    {
         if let Some(splice) = edit::formal_removal(&text, &pattern, package, &item.expr) {
             splices.push(splice);
         }
