@@ -142,6 +142,15 @@ pub fn explain(output: &str, near: &dyn Fn(&str) -> Vec<String>) -> Vec<Explanat
             });
         }
     }
+    if let Some(words) = crate::flake::lock::explain_newer_lock(&text) {
+        found.push(Explanation {
+            kind: "lock-from-newer-nix",
+            title: "flake.lock was written by a newer Nix".into(),
+            meaning: words,
+            fix: "Upgrade Nix (2.17 or later), or run `nix flake lock --recreate-lock-file` with this Nix.".into(),
+            location: None,
+        });
+    }
     if let Some(feature) = between(&text, "experimental Nix feature '", "' is disabled") {
         found.push(Explanation {
             kind: "experimental-feature-disabled",

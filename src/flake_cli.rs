@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 use crate::cli::Failure;
 use crate::config::Dirs;
-use crate::flake::{diff, edit, templates};
+use crate::flake::{diff, edit, shell, templates};
 use crate::workspace::{OpenOptions, Workspace};
 
 #[derive(Subcommand, Debug)]
@@ -27,7 +27,7 @@ pub enum FlakeCommand {
         /// The dev shell (`devShells.<system>.NAME`).
         #[arg(long, default_value = "default")]
         shell: String,
-        /// Skip checking the name against the package index.
+        /// Skip checking the name against the package index (a name missing there is only a warning).
         #[arg(long)]
         no_check: bool,
         #[command(flatten)]
@@ -74,6 +74,19 @@ pub enum InputCommand {
         #[command(flatten)]
         write: WriteFlags,
     },
+    /// Make an input's own input follow one of yours: `nixbench flake input follow NAME`
+    /// writes `NAME.inputs.nixpkgs.follows = "nixpkgs";`.
+    Follow {
+        name: String,
+        /// The input of NAME to replace.
+        #[arg(long, default_value = "nixpkgs")]
+        input: String,
+        /// Your input it follows (default: the same name as --input).
+        #[arg(long, value_name = "INPUT")]
+        to: Option<String>,
+        #[command(flatten)]
+        write: WriteFlags,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -110,6 +123,7 @@ fn edit_failure(err: edit::EditError) -> Failure {
         edit::EditError::AlreadyPresent { .. }
         | edit::EditError::NotPresent { .. }
         | edit::EditError::InputExists(_)
+        | edit::EditError::FollowsExists { .. }
         | edit::EditError::NoInput(_) => 1,
         _ => 2,
     };
@@ -164,24 +178,61 @@ fn apply_change(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks a package name against the index; a miss is an error with the nearest names.
-fn check_package(options: &OpenOptions, dirs: &Dirs, package: &str) -> Result<(), Failure> {
+/// Checks a package name against the index. A miss is a warning with the nearest names, not an
+/// error: the index may be stale or from another nixpkgs than the flake's.
+fn check_package(options: &OpenOptions, dirs: &Dirs, package: &str) {
     let workspace = Workspace::open_for_index(options, dirs);
+    let checked = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "the package index".into());
     match crate::workspace::load_searchable(&workspace) {
         Ok(searchable) => {
             if searchable.get(package).is_none() {
                 let near = searchable.nearest(package, 5);
-                return Err(Failure::not_found(format!(
-                    "`{package}` is not a package in {}. Nearest: {}. (--no-check skips this check)",
-                    workspace.nixpkgs.found.as_ref().map(|s| s.to_string()).unwrap_or_default(),
-                    near.join(", ")
-                )));
+                eprintln!(
+                    "nixbench: warning: `{package}` is not a package in {checked}{}; adding it anyway \
+                     (the index may be stale, or the flake may use another nixpkgs)",
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(". Nearest: {}", near.join(", "))
+                    }
+                );
             }
             std::mem::forget(searchable);
         }
         Err(_) => eprintln!("nixbench: could not check `{package}` against nixpkgs (none found here; pass --nixpkgs PATH to check)"),
     }
-    Ok(())
+}
+
+/// flake.nix's parse errors with file:line:col, before anything else is looked at.
+fn parse_first(path: &Path, text: &str) -> Result<(), Failure> {
+    let flake = crate::flake::Flake::parse(text.to_string());
+    let errors: Vec<String> = flake
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            !d.message.contains("has no `outputs`")
+                && !d.message.contains("must be an attribute set")
+        })
+        .map(|d| format!("{}:{}:{}: {}", path.display(), d.line, d.column, d.message))
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "flake.nix does not parse; fix that first (`nixbench flake check` explains it):\n{}",
+        errors.join("\n")
+    )))
+}
+
+/// The flake and the repository files it imports.
+fn sources_for(path: &Path, text: String) -> crate::flake::eval::Sources {
+    let root = path.parent().map(Path::to_path_buf);
+    crate::flake::eval::Sources::new(path.to_path_buf(), text, root)
 }
 
 pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<ExitCode, Failure> {
@@ -206,11 +257,13 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
             write,
         } => {
             let (path, text) = read_flake(&options.directory)?;
+            parse_first(&path, &text)?;
             if !no_check {
-                check_package(options, dirs, &package)?;
+                check_package(options, dirs, &package);
             }
-            let changed = edit::add_package(&text, &shell, &package).map_err(edit_failure)?;
-            apply_change(&path, &text, &changed, write, dirs)
+            let sources = sources_for(&path, text);
+            let plan = shell::plan_add(&sources, &shell, &package).map_err(edit_failure)?;
+            apply_change(&plan.path, &plan.original, &plan.changed, write, dirs)
         }
         FlakeCommand::Remove {
             package,
@@ -218,8 +271,10 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
             write,
         } => {
             let (path, text) = read_flake(&options.directory)?;
-            let changed = edit::remove_package(&text, &shell, &package).map_err(edit_failure)?;
-            apply_change(&path, &text, &changed, write, dirs)
+            parse_first(&path, &text)?;
+            let sources = sources_for(&path, text);
+            let plan = shell::plan_remove(&sources, &shell, &package).map_err(edit_failure)?;
+            apply_change(&plan.path, &plan.original, &plan.changed, write, dirs)
         }
         FlakeCommand::Input { command } => {
             let (path, text) = read_flake(&options.directory)?;
@@ -234,6 +289,15 @@ pub fn run(command: FlakeCommand, options: &OpenOptions, dirs: &Dirs) -> Result<
                     write,
                 ),
                 InputCommand::Remove { name, write } => (edit::remove_input(&text, &name), write),
+                InputCommand::Follow {
+                    name,
+                    input,
+                    to,
+                    write,
+                } => {
+                    let target = to.unwrap_or_else(|| input.clone());
+                    (edit::add_follows(&text, &name, &input, &target), write)
+                }
             };
             apply_change(&path, &text, &changed.map_err(edit_failure)?, write, dirs)
         }
@@ -364,9 +428,20 @@ fn update(
     .map(Into::into)
     .to_vec();
     args.extend(nix.common_args());
-    let json = crate::nix::run_blocking(&nix.program, &args, Some(&dir)).map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
+    let json = crate::nix::run_blocking(&nix.program, &args, Some(&dir)).map_err(|e| {
+        let words = match &e {
+            crate::nix::NixError::Failed { stderr, .. } => {
+                crate::flake::lock::explain_newer_lock(stderr)
+            }
+            _ => None,
+        };
+        Failure {
+            code: 1,
+            message: match words {
+                Some(words) => format!("{words}\n{e}"),
+                None => e.to_string(),
+            },
+        }
     })?;
     let metadata: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|e| Failure::usage(format!("nix flake metadata: {e}")))?;
@@ -385,6 +460,22 @@ fn update(
     }
     println!();
     apply_change(&lock_path, &old, &new, write, dirs)
+}
+
+/// Says so before running Nix when flake.lock holds what only a newer Nix than the installed one
+/// reads (Nix's own error for it names `lastModified` and nothing else).
+fn warn_newer_lock(dir: &Path, nix: &crate::nix::NixInfo) {
+    let Ok(lock) = std::fs::read_to_string(dir.join("flake.lock")) else {
+        return;
+    };
+    let old_nix =
+        (nix.version.major, nix.version.minor) < (2, 17) && nix.flavour == crate::nix::Flavour::Nix;
+    if let Some(what) = crate::flake::lock::newer_nix_features(&lock).filter(|_| old_nix) {
+        println!(
+            "warning: {}",
+            crate::flake::lock::newer_nix_message(&what, Some(&nix.to_string()))
+        );
+    }
 }
 
 /// Parse diagnostics in plain words, then Nix's own checks with their output made readable.
@@ -410,6 +501,7 @@ fn check(options: &OpenOptions) -> Result<ExitCode, Failure> {
     );
     let nix = crate::nix::detect().map_err(|e| Failure::usage(e.to_string()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
+    warn_newer_lock(dir, &nix);
     let mut failed = false;
     for sub in [&["flake", "check"][..], &["flake", "show"][..]] {
         let mut args: Vec<std::ffi::OsString> = sub.iter().map(Into::into).collect();

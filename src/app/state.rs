@@ -338,6 +338,8 @@ pub struct FlakeState {
     pub explanation: Option<(String, &'static str)>,
     pub lock: Vec<LockedNode>,
     pub lock_duplicates: Vec<Vec<String>>,
+    /// flake.lock holds what only Nix 2.17 or later reads: the words to show.
+    pub lock_newer_nix: Option<String>,
     /// Changes nixbench made, newest last: `u` takes the last one back.
     pub undo: Vec<UndoEntry>,
     /// Where `nixbench flake init` would write, when the project has no flake.nix yet.

@@ -30,6 +30,14 @@ pub enum EditError {
     Unsafe { why: String, snippet: String },
     #[error("input `{0}` already exists")]
     InputExists(String),
+    #[error(
+        "input `{name}` already has `inputs.{dep}.follows = \"{target}\";` (an existing follows)"
+    )]
+    FollowsExists {
+        name: String,
+        dep: String,
+        target: String,
+    },
     #[error("there is no input `{0}`")]
     NoInput(String),
     #[error("input `{name}` is still used at line {line}; remove those uses first")]
@@ -161,221 +169,101 @@ pub fn dev_shells(root: &ast::Root) -> Vec<DevShell> {
     shells
 }
 
-/// The list a package goes into: `packages`, else `nativeBuildInputs`, else `buildInputs`.
-struct PackageList {
-    list: ast::List,
-    /// `with pkgs; [ ... ]`: items are bare names.
-    with_scope: bool,
-}
-
-fn package_list(set: &ast::AttrSet) -> Result<Option<PackageList>, EditError> {
-    for wanted in ["packages", "nativeBuildInputs", "buildInputs"] {
-        let Some(kv) = set.attrpath_values().find(|kv| path_parts(kv) == [wanted]) else {
-            continue;
-        };
-        return match kv.value() {
-            Some(ast::Expr::List(list)) => Ok(Some(PackageList { list, with_scope: false })),
-            Some(ast::Expr::With(with)) => match with.body() {
-                Some(ast::Expr::List(list)) => Ok(Some(PackageList { list, with_scope: true })),
-                _ => Err(EditError::Unsafe {
-                    why: format!("`{wanted}` is not a plain list"),
-                    snippet: String::new(),
-                }),
-            },
-            _ => Err(EditError::Unsafe {
-                why: format!("`{wanted}` is computed (not a plain list), so there is no single place to add to"),
-                snippet: String::new(),
-            }),
-        };
-    }
-    Ok(None)
-}
-
-/// The name an item stands for: `pkgs.git` and `git` (under `with pkgs;`) are both `git`.
-fn item_name(item: &ast::Expr, namespace: Option<&str>) -> String {
-    let text = item.syntax().text().to_string();
-    match namespace {
-        Some(ns) => text
-            .strip_prefix(&format!("{ns}."))
-            .unwrap_or(&text)
-            .to_string(),
-        None => text,
-    }
-}
-
-fn find_shell<'a>(
-    shells: &'a [DevShell],
-    shell: &str,
-    package: &str,
-) -> Result<&'a DevShell, EditError> {
-    shells
-        .iter()
-        .find(|s| s.name == shell)
-        .ok_or_else(|| EditError::NoShell {
-            shell: shell.to_string(),
-            found: if shells.is_empty() {
-                "none".into()
-            } else {
-                shells
-                    .iter()
-                    .map(|s| s.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            snippet: format!("    packages = [ pkgs.{package} ];"),
-        })
-}
-
-/// Adds `package` to the dev shell `shell`, spelled like the list's other items.
+/// Adds `package` to the dev shell `shell` of a flake.nix given as text (imports are not followed).
 pub fn add_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let root = parse(source)?;
-    let shells = dev_shells(&root);
-    let found = find_shell(&shells, shell, package)?;
-    let namespace = found.namespace.clone().unwrap_or_else(|| "pkgs".into());
-    let with_hint = |why: String| EditError::Unsafe {
-        why,
-        snippet: format!("    packages = [ {namespace}.{package} ];"),
-    };
-    let Some(list) = package_list(&found.set).map_err(|e| match e {
-        EditError::Unsafe { why, .. } => with_hint(why),
-        other => other,
-    })?
-    else {
-        return add_packages_binding(source, &found.set, &format!("{namespace}.{package}"));
-    };
-    let items: Vec<ast::Expr> = list.list.items().collect();
-    let scope = if list.with_scope {
-        None
-    } else {
-        Some(namespace.as_str())
-    };
-    if items.iter().any(|item| {
-        item_name(item, scope) == package || item_name(item, Some(&namespace)) == package
-    }) {
-        return Err(EditError::AlreadyPresent {
-            package: package.to_string(),
-            shell: shell.to_string(),
-        });
-    }
-    // Spell it like the neighbours: bare under `with pkgs;`, else with the namespace they use.
-    let spelled = if list.with_scope {
-        package.to_string()
-    } else {
-        let prefix = items
-            .iter()
-            .find_map(|i| {
-                i.syntax()
-                    .text()
-                    .to_string()
-                    .rsplit_once('.')
-                    .map(|(p, _)| p.to_string())
-            })
-            .filter(|p| !p.is_empty() && !p.contains(' '));
-        format!("{}.{package}", prefix.unwrap_or(namespace.clone()))
-    };
-    let list_node = list.list.syntax();
-    let close = list_node
-        .children_with_tokens()
-        .filter(|t| t.kind() == SyntaxKind::TOKEN_R_BRACK)
-        .last()
-        .map(|t| usize::from(t.text_range().start()))
-        .ok_or_else(|| with_hint("the list is not closed".into()))?;
-    let multiline = list_node.text().to_string().contains('\n');
-    let splice = match items.last() {
+    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
+    super::shell::plan_add(&sources, shell, package).map(|e| e.changed)
+}
+
+/// Removes `package` from the dev shell `shell` of a flake.nix given as text.
+pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
+    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
+    super::shell::plan_remove(&sources, shell, package).map(|e| e.changed)
+}
+
+/// The insertion of `item` as the last element of `list`, laid out like the list: on a line of its
+/// own before a `]` that starts a line, else after the last element.
+pub fn list_insertion(source: &str, list: &ast::List, item: &str) -> Option<Splice> {
+    let close = usize::from(list.r_brack_token()?.text_range().start());
+    let open = usize::from(list.l_brack_token()?.text_range().end());
+    let last = list.items().last();
+    let multiline = source[open..close].contains('\n');
+    Some(match last {
         Some(last) if multiline && starts_line(source, close) => {
             let indent = indentation(source, start(last.syntax()));
             let at = line_start(source, close);
             Splice {
                 start: at,
                 end: at,
-                text: format!("{indent}{spelled}\n"),
+                text: format!("{indent}{item}\n"),
             }
         }
         Some(last) => Splice {
             start: end(last.syntax()),
             end: end(last.syntax()),
-            text: format!(" {spelled}"),
+            text: format!(" {item}"),
         },
-        None => {
-            let open = start(list_node) + 1;
-            Splice {
-                start: open,
-                end: close,
-                text: format!(" {spelled} "),
+        None => Splice {
+            start: open,
+            end: open,
+            text: format!(" {item}"),
+        },
+    })
+}
+
+/// Inserts a binding as the first entry of a set written over several lines.
+pub fn binding_insertion(source: &str, set: &ast::AttrSet, binding: &str) -> Option<Splice> {
+    let close = usize::from(set.r_curly_token()?.text_range().start());
+    let first = set.entries().next()?;
+    let at = start(first.syntax());
+    if !starts_line(source, close) || !starts_line(source, at) {
+        return None;
+    }
+    let indent = indentation(source, at);
+    Some(Splice {
+        start: at,
+        end: at,
+        text: format!("{binding}\n{indent}"),
+    })
+}
+
+/// Removes an element; one on a line of its own takes the line along. When it is the only element
+/// of `packages = [ X ];` on its own line (what `add` writes into a shell without a list), the whole
+/// binding goes, so add then remove gives back the original bytes.
+pub fn item_removal(source: &str, list: &ast::List, item: &ast::Expr) -> Splice {
+    let binding = list
+        .syntax()
+        .parent()
+        .and_then(ast::AttrpathValue::cast)
+        .filter(|kv| path_parts(kv) == ["packages"] && list.items().count() == 1)
+        .filter(|kv| {
+            // `add` puts a new binding first in the set.
+            kv.syntax()
+                .parent()
+                .and_then(ast::AttrSet::cast)
+                .and_then(|set| set.entries().next())
+                .is_some_and(|first| first.syntax() == kv.syntax())
+        });
+    if let Some(kv) = binding {
+        let (s, e) = (start(kv.syntax()), end(kv.syntax()));
+        let line_end = source[e..].find('\n').map(|i| e + i);
+        if let Some(line_end) = line_end {
+            if starts_line(source, s) && source[e..line_end].trim().is_empty() {
+                return Splice {
+                    start: line_start(source, s),
+                    end: line_end + 1,
+                    text: String::new(),
+                };
             }
         }
-    };
-    apply(source, vec![splice])
-}
-
-/// Adds `packages = [ ITEM ];` to a mkShell set that has no package list yet.
-fn add_packages_binding(source: &str, set: &ast::AttrSet, item: &str) -> Result<String, EditError> {
-    let snippet = format!("    packages = [ {item} ];");
-    let close = set
-        .r_curly_token()
-        .map(|t| usize::from(t.text_range().start()))
-        .ok_or_else(|| EditError::Unsafe {
-            why: "the dev shell's set is not closed".into(),
-            snippet: snippet.clone(),
-        })?;
-    let first = set.attrpath_values().next();
-    match first {
-        Some(first) if starts_line(source, close) && starts_line(source, start(first.syntax())) => {
-            let indent = indentation(source, start(first.syntax()));
-            let at = start(first.syntax());
-            apply(
-                source,
-                vec![Splice {
-                    start: at,
-                    end: at,
-                    text: format!("packages = [ {item} ];\n{indent}"),
-                }],
-            )
-        }
-        _ => Err(EditError::Unsafe {
-            why: "the dev shell is written on one line".into(),
-            snippet,
-        }),
     }
-}
-
-/// Removes `package` from the dev shell `shell`; an item on a line of its own takes the line along.
-pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let root = parse(source)?;
-    let shells = dev_shells(&root);
-    let found = find_shell(&shells, shell, package)?;
-    let namespace = found.namespace.clone().unwrap_or_else(|| "pkgs".into());
-    let not_present = |has: String| EditError::NotPresent {
-        package: package.to_string(),
-        shell: shell.to_string(),
-        has,
-    };
-    let Some(list) = package_list(&found.set)? else {
-        return Err(not_present("no packages".into()));
-    };
-    let items: Vec<ast::Expr> = list.list.items().collect();
-    let Some(item) = items
-        .iter()
-        .find(|i| item_name(i, Some(&namespace)) == package)
-    else {
-        let has: Vec<String> = items
-            .iter()
-            .map(|i| item_name(i, Some(&namespace)))
-            .collect();
-        return Err(not_present(if has.is_empty() {
-            "none".into()
-        } else {
-            has.join(", ")
-        }));
-    };
     let (s, e) = (start(item.syntax()), end(item.syntax()));
     let line_end = source[e..].find('\n').map_or(source.len(), |i| e + i);
     let rest_of_line = source[e..line_end].trim();
-    let splice = if starts_line(source, s)
+    if starts_line(source, s)
         && (rest_of_line.is_empty() || rest_of_line.starts_with('#'))
         && line_end < source.len()
     {
-        // Its own line (perhaps with a comment about it): the whole line goes.
         Splice {
             start: line_start(source, s),
             end: line_end + 1,
@@ -388,8 +276,126 @@ pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String
             end: e,
             text: String::new(),
         }
+    }
+}
+
+/// Adds a formal argument `name` to a callPackage-style argument set `{ a, b }:`.
+pub fn formal_insertion(source: &str, pattern: &ast::Pattern, name: &str) -> Option<Splice> {
+    if let Some(ellipsis) = pattern.ellipsis_token() {
+        let at = usize::from(ellipsis.text_range().start());
+        let text = if starts_line(source, at) {
+            format!("{name},\n{}", indentation(source, at))
+        } else {
+            format!("{name}, ")
+        };
+        return Some(Splice {
+            start: at,
+            end: at,
+            text,
+        });
+    }
+    let last = pattern.pat_entries().last()?;
+    let last_end = end(last.syntax());
+    let close = usize::from(
+        pattern
+            .syntax()
+            .children_with_tokens()
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_R_BRACE)
+            .last()?
+            .text_range()
+            .start(),
+    );
+    let trailing_comma = source[last_end..close].trim_start().starts_with(',');
+    if trailing_comma && starts_line(source, close) && starts_line(source, start(last.syntax())) {
+        let indent = indentation(source, start(last.syntax()));
+        let at = line_start(source, close);
+        return Some(Splice {
+            start: at,
+            end: at,
+            text: format!("{indent}{name},\n"),
+        });
+    }
+    if trailing_comma {
+        let comma = last_end + source[last_end..].find(',')? + 1;
+        return Some(Splice {
+            start: comma,
+            end: comma,
+            text: format!(" {name},"),
+        });
+    }
+    let text = if starts_line(source, start(last.syntax())) && starts_line(source, close) {
+        format!(",\n{}{name}", indentation(source, start(last.syntax())))
+    } else {
+        format!(", {name}")
     };
-    apply(source, vec![splice])
+    Some(Splice {
+        start: last_end,
+        end: last_end,
+        text,
+    })
+}
+
+/// Takes back a formal `name` that the removed element was the last use of: the inverse of
+/// [`formal_insertion`].
+pub fn formal_removal(
+    source: &str,
+    pattern: &ast::Pattern,
+    name: &str,
+    removed: &ast::Expr,
+) -> Option<Splice> {
+    let entries: Vec<ast::PatEntry> = pattern.pat_entries().collect();
+    let index = entries.iter().position(|e| {
+        e.ident()
+            .and_then(|i| i.ident_token())
+            .is_some_and(|t| t.text() == name)
+    })?;
+    let entry = &entries[index];
+    if entry.default().is_some() {
+        return None;
+    }
+    let lambda = pattern.syntax().parent().and_then(ast::Lambda::cast)?;
+    let removed_range = removed.syntax().text_range();
+    let still_used = lambda.body()?.syntax().descendants_with_tokens().any(|t| {
+        t.kind() == SyntaxKind::TOKEN_IDENT
+            && t.as_token().map(|t| t.text()) == Some(name)
+            && !removed_range.contains_range(t.text_range())
+    });
+    if still_used {
+        return None;
+    }
+    let (s, e) = (start(entry.syntax()), end(entry.syntax()));
+    let after = &source[e..];
+    let comma_after = after.trim_start_matches([' ', '\t']).starts_with(',');
+    if !comma_after {
+        // The last entry without a comma: take the separator before it.
+        let previous = entries.get(index.checked_sub(1)?)?;
+        let prev_end = end(previous.syntax());
+        return Some(Splice {
+            start: prev_end,
+            end: e,
+            text: String::new(),
+        });
+    }
+    let comma_end = e + after.find(',')? + 1;
+    let line_end = source[comma_end..].find('\n').map(|i| comma_end + i);
+    if let Some(line_end) = line_end {
+        if starts_line(source, s) && source[comma_end..line_end].trim().is_empty() {
+            return Some(Splice {
+                start: line_start(source, s),
+                end: line_end + 1,
+                text: String::new(),
+            });
+        }
+    }
+    let spaces = source[comma_end..]
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
+    Some(Splice {
+        start: s,
+        end: comma_end + spaces,
+        text: String::new(),
+    })
 }
 
 /// The top-level attribute set of flake.nix.
@@ -534,26 +540,95 @@ pub fn add_input(
         });
     }
     if let Some(pattern) = outputs_pattern(&top) {
-        let has_ellipsis = pattern
-            .syntax()
-            .children_with_tokens()
-            .any(|t| t.kind() == SyntaxKind::TOKEN_ELLIPSIS);
-        if !has_ellipsis {
-            let last = pattern.pat_entries().last();
-            match last {
-                Some(entry) => {
-                    let at = end(entry.syntax());
-                    splices.push(Splice {
-                        start: at,
-                        end: at,
-                        text: format!(", {name}"),
-                    });
-                }
-                None => return Err(unsafe_here("the outputs pattern is empty")),
-            }
+        if pattern.ellipsis_token().is_none() {
+            let splice = formal_insertion(source, &pattern, name)
+                .ok_or_else(|| unsafe_here("the outputs pattern is empty"))?;
+            splices.push(splice);
         }
     }
     apply(source, splices)
+}
+
+/// Makes input `name`'s own input `dep` follow `target` (`name.inputs.dep.follows = "target";`),
+/// written next to where `name` is declared and in that declaration's style.
+pub fn add_follows(source: &str, name: &str, dep: &str, target: &str) -> Result<String, EditError> {
+    let root = parse(source)?;
+    let top = top_set(&root)?;
+    if !input_names(&top).iter().any(|n| n == name) {
+        return Err(EditError::NoInput(name.to_string()));
+    }
+    let flake = super::Flake::parse(source.to_string());
+    if let Some(input) = flake.inputs.iter().find(|i| i.name == name) {
+        if let Some((_, to)) = input.follows.iter().find(|(d, _)| d == dep) {
+            return Err(EditError::FollowsExists {
+                name: name.to_string(),
+                dep: dep.to_string(),
+                target: to.clone(),
+            });
+        }
+    }
+    let binding = format!("inputs.{dep}.follows = \"{target}\";");
+    let unsafe_here = |why: &str| EditError::Unsafe {
+        why: why.into(),
+        snippet: format!("    inputs.{name}.{binding}"),
+    };
+    let after = |kv: &ast::AttrpathValue, text: String| Splice {
+        start: end(kv.syntax()),
+        end: end(kv.syntax()),
+        text: format!("\n{}{text}", indentation(source, start(kv.syntax()))),
+    };
+    let mut splice = None;
+    for kv in top.attrpath_values() {
+        let parts = path_parts(&kv);
+        match parts.as_slice() {
+            [first, input, ..] if first == "inputs" && input == name => {
+                splice = Some(after(&kv, format!("inputs.{name}.{binding}")));
+            }
+            [first] if first == "inputs" => {
+                let Some(ast::Expr::AttrSet(set)) = kv.value() else {
+                    continue;
+                };
+                for inner in set.attrpath_values() {
+                    let inner_parts = path_parts(&inner);
+                    if inner_parts.first().map(String::as_str) != Some(name) {
+                        continue;
+                    }
+                    splice = match (inner_parts.len(), inner.value()) {
+                        (1, Some(ast::Expr::AttrSet(own))) => Some(
+                            into_set(source, &own, &binding)
+                                .ok_or_else(|| unsafe_here("the input's set is empty"))?,
+                        ),
+                        (1, _) => return Err(unsafe_here("the input is not an attribute set")),
+                        _ => Some(after(&inner, format!("{name}.{binding}"))),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    let splice =
+        splice.ok_or_else(|| unsafe_here("the input is declared in a way not understood"))?;
+    apply(source, vec![splice])
+}
+
+/// Adds a binding as the last entry of a set: on its own line when the set spans lines.
+fn into_set(source: &str, set: &ast::AttrSet, binding: &str) -> Option<Splice> {
+    let close = usize::from(set.r_curly_token()?.text_range().start());
+    let last = set.entries().last()?;
+    if starts_line(source, close) {
+        let at = line_start(source, close);
+        let indent = indentation(source, start(last.syntax()));
+        return Some(Splice {
+            start: at,
+            end: at,
+            text: format!("{indent}{binding}\n"),
+        });
+    }
+    Some(Splice {
+        start: end(last.syntax()),
+        end: end(last.syntax()),
+        text: format!(" {binding}"),
+    })
 }
 
 /// Removes every binding of an input and its name from the outputs pattern. Refuses while the
@@ -687,11 +762,12 @@ mod tests {
             if let Ok(added) = add_package(&original, "default", &name) {
                 proptest::prop_assert!(is_pure_insertion(&original, &added), "{}", added);
                 proptest::prop_assert!(check_parses(&added).is_ok());
-                // The no-packages shell gains a whole binding; elsewhere removal restores the file.
-                if CORPUS[file] != "no-packages.nix" {
-                    let removed = remove_package(&added, "default", &name).unwrap();
-                    proptest::prop_assert_eq!(removed, original.clone());
-                }
+                let again = add_package(&added, "default", &name);
+                let already = matches!(again, Err(EditError::AlreadyPresent { .. }));
+                proptest::prop_assert!(already, "second add: {:?}", again);
+                // Also where `add` created the whole `packages` binding.
+                let removed = remove_package(&added, "default", &name).unwrap();
+                proptest::prop_assert_eq!(removed, original.clone());
             }
             let input = format!("in-{name}");
             let with_input = add_input(&original, &input, "github:owner/repo", Some("nixpkgs")).unwrap();
@@ -738,17 +814,46 @@ mod tests {
             Err(EditError::AlreadyPresent { .. })
         ));
         let err = add_package(&corpus("flake-utils.nix"), "ci", "jq").unwrap_err();
-        assert!(err.to_string().contains("found: default, docs"), "{err}");
-        assert!(err.to_string().contains("packages = [ pkgs.jq ];"), "{err}");
+        assert!(err.to_string().contains("no dev shell `ci`"), "{err}");
+        assert!(err.to_string().contains("packages = [ pkgs.jq ]"), "{err}");
         assert!(matches!(
             add_package("{ x = ", "default", "jq"),
             Err(EditError::Parse(_))
         ));
-        let computed = "{ outputs = { self }: { devShells.x.default = pkgs.mkShell { packages = base ++ [ pkgs.git ]; }; }; }";
-        assert!(matches!(
-            add_package(computed, "default", "jq"),
-            Err(EditError::Unsafe { .. })
-        ));
+        // Only a conditional list: nothing to extend in place.
+        let computed = "{ outputs = { self, nixpkgs }: { devShells.x.default = let pkgs = nixpkgs.legacyPackages.x; in pkgs.mkShell {\n  packages = base ++ pkgs.lib.optionals true [ pkgs.git ];\n}; }; }";
+        let err = add_package(computed, "default", "jq").unwrap_err();
+        assert!(matches!(err, EditError::Unsafe { .. }), "{err}");
+        assert!(err.to_string().contains("pkgs.jq"), "{err}");
+    }
+
+    #[test]
+    fn formal_arguments_in_every_layout_come_and_go() {
+        for original in [
+            "{ mkShell, git }: mkShell { }",
+            "{ mkShell, git, }: mkShell { }",
+            "{ mkShell, git, ... }: mkShell { }",
+            "{\n  mkShell,\n  git,\n}:\nmkShell { }",
+            "{\n  mkShell,\n  git\n}:\nmkShell { }",
+            "{\n  mkShell,\n  ...\n}:\nmkShell { }",
+        ] {
+            let pattern = |text: &str| match parse(text).unwrap().expr() {
+                Some(ast::Expr::Lambda(l)) => match l.param() {
+                    Some(ast::Param::Pattern(p)) => p,
+                    _ => unreachable!(),
+                },
+                _ => unreachable!(),
+            };
+            let splice = formal_insertion(original, &pattern(original), "jq").unwrap();
+            let added = apply(original, vec![splice]).unwrap();
+            assert!(added.contains("jq"), "{added}");
+            let body = match parse(&added).unwrap().expr() {
+                Some(ast::Expr::Lambda(l)) => l.body().unwrap(),
+                _ => unreachable!(),
+            };
+            let splice = formal_removal(&added, &pattern(&added), "jq", &body).unwrap();
+            assert_eq!(apply(&added, vec![splice]).unwrap(), original, "{added}");
+        }
     }
 
     #[test]

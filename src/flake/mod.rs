@@ -3,8 +3,10 @@
 
 pub mod diff;
 pub mod edit;
+pub mod eval;
 pub mod explain;
 pub mod lock;
+pub mod shell;
 pub mod templates;
 pub mod write;
 
@@ -151,8 +153,10 @@ fn record_input(inputs: &mut Vec<Input>, path: &[String], value: Option<ast::Exp
             inputs.len() - 1
         }
     };
+    // `url = github:owner/repo;` (an old URL literal) is kept as written.
     let as_string = |v: &Option<ast::Expr>| match v {
         Some(ast::Expr::Str(s)) => literal_string(s),
+        Some(ast::Expr::Literal(l)) => Some(l.syntax().text().to_string()),
         _ => None,
     };
     match &path[1..] {
@@ -221,6 +225,17 @@ mod tests {
             vec![("nixpkgs".to_string(), "nixpkgs".to_string())]
         );
         assert_eq!(flake.inputs[0].line, 3);
+    }
+
+    #[test]
+    fn url_literals_are_read_as_written() {
+        let flake = Flake::parse(
+            "{\n  inputs.compat = { url = github:edolstra/flake-compat; flake = false; };\n  outputs = { self, compat }: { };\n}\n".to_string(),
+        );
+        assert_eq!(
+            flake.inputs[0].url.as_deref(),
+            Some("github:edolstra/flake-compat")
+        );
     }
 
     #[test]

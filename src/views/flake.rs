@@ -116,6 +116,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
                 theme.warn(),
             ));
         }
+        if let Some(words) = &f.lock_newer_nix {
+            info.push(Line::styled(format!("  ⚠ {words}"), theme.warn()));
+        }
     }
     frame.render_widget(
         Paragraph::new(info)

@@ -63,13 +63,19 @@ fn init_add_remove_with_diffs_backups_and_checks() {
         .code(2)
         .stderr(predicate::str::contains("--yes"));
     assert_eq!(p.flake(), created);
-    // Unknown names are refused with suggestions.
+    // A name missing from the index is a warning with suggestions, and which nixpkgs was checked;
+    // the index may be stale, so the edit still goes ahead.
     p.nixbench()
-        .args(["flake", "add", "ripgrp", "--yes", "--nixpkgs"])
+        .args(["flake", "add", "ripgrp", "--dry-run", "--nixpkgs"])
         .arg(&mini)
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("Nearest: ripgrep"));
+        .success()
+        .stderr(
+            predicate::str::contains("warning: `ripgrp` is not a package in")
+                .and(predicate::str::contains("Nearest: ripgrep")),
+        )
+        .stdout(predicate::str::contains("+            ripgrp"));
+    assert_eq!(p.flake(), created);
     // The real thing, with a backup of what was there.
     p.nixbench()
         .args(["flake", "add", "ripgrep", "--yes", "--nixpkgs"])
@@ -111,6 +117,20 @@ fn init_add_remove_with_diffs_backups_and_checks() {
     assert!(p
         .flake()
         .contains("inputs.utils.url = \"github:numtide/flake-utils\";"));
+    p.nixbench()
+        .args(["flake", "input", "follow", "utils", "--yes"])
+        .assert()
+        .success();
+    assert!(p
+        .flake()
+        .contains("inputs.utils.url = \"github:numtide/flake-utils\";\n  inputs.utils.inputs.nixpkgs.follows = \"nixpkgs\";"), "{}", p.flake());
+    p.nixbench()
+        .args(["flake", "input", "follow", "utils", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "already has `inputs.nixpkgs.follows",
+        ));
     p.nixbench()
         .args(["flake", "input", "remove", "utils", "--yes"])
         .assert()
@@ -229,4 +249,34 @@ fn update_one_input_shows_the_lock_change_then_writes_it() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("inputs: src"));
+}
+
+#[test]
+fn a_lock_written_by_a_newer_nix_is_explained_in_words() {
+    if !require("nix") {
+        return;
+    }
+    let p = Project::new();
+    std::fs::write(
+        p.dir.path().join("flake.nix"),
+        "{\n  inputs.src = { url = \"https://example.invalid/x.tar.gz\"; flake = false; };\n  outputs = { self, src }: { };\n}\n",
+    )
+    .unwrap();
+    // What Nix 2.17 and later write for a tarball input; Nix 2.8 rejects `lastModified` there.
+    std::fs::write(
+        p.dir.path().join("flake.lock"),
+        r#"{"nodes":{"root":{"inputs":{"src":"src"}},"src":{"flake":false,"locked":{"lastModified":1700000000,"narHash":"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","type":"tarball","url":"https://example.invalid/x.tar.gz"},"original":{"type":"tarball","url":"https://example.invalid/x.tar.gz"}}},"root":"root","version":7}"#,
+    )
+    .unwrap();
+    let nix = nixbench::nix::detect().unwrap();
+    let old_nix = (nix.version.major, nix.version.minor) < (2, 17);
+    let out = p.nixbench().args(["flake", "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if old_nix {
+        assert!(
+            stdout.contains("this flake.lock was written by a newer Nix than Nix"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("upgrade Nix"), "{stdout}");
+    }
 }

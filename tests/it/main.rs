@@ -5,6 +5,7 @@ mod cli;
 mod e2e;
 mod explain;
 mod flake;
+mod real_flakes;
 mod real_nix;
 mod snapshots;
 mod ssh;

@@ -211,6 +211,8 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(lock) = lock {
                 state.flake.lock = crate::flake::lock::locked_nodes(&lock).unwrap_or_default();
                 state.flake.lock_duplicates = crate::flake::lock::duplicates(&state.flake.lock);
+                state.flake.lock_newer_nix = crate::flake::lock::newer_nix_features(&lock)
+                    .map(|what| crate::flake::lock::newer_nix_message(&what, None));
             }
             update_explanation(state);
         }
