@@ -17,7 +17,7 @@ fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
         DrvStatus::Failed => theme.error(),
         DrvStatus::DependencyFailed | DrvStatus::Cancelled => theme.warn(),
         DrvStatus::Building | DrvStatus::Substituting => theme.info(),
-        DrvStatus::Queued => theme.muted(),
+        DrvStatus::Queued | DrvStatus::NotStarted => theme.muted(),
     }
 }
 

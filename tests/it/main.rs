@@ -1,5 +1,6 @@
 //! nixbench's integration tests: one crate, one binary.
 
+mod build_logs;
 mod cli;
 mod e2e;
 mod explain;
