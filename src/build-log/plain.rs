@@ -303,7 +303,9 @@ mod tests {
         let (mut out, mut status) = (Vec::new(), Vec::new());
         let mut durations = Default::default();
         let outcome = super::follow(source, &mut out, &mut status, true, 100, &mut durations).await;
-        let text = String::from_utf8(out).unwrap();
+        // With a JSON summary, stdout is that JSON alone and the lines go to stderr.
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let text = String::from_utf8(status).unwrap();
         assert!(!outcome.success);
         assert!(outcome.error.is_none());
         assert!(text.contains("building broken-build-0.1"), "{text}");
@@ -314,7 +316,8 @@ mod tests {
             text.contains("● Building broken-build-0.1 failed"),
             "the explainer runs: {text}"
         );
-        assert!(text.contains("\"dependents_not_built\""));
+        assert_eq!(json["dependents_not_built"].as_array().unwrap().len(), 1);
+        assert_eq!(json["version"], 1);
         // A file is not a build nixbench ran: its durations are not recorded.
         assert!(durations.seconds.is_empty());
     }
