@@ -330,7 +330,10 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let mut state = AppState::new(keymap, status_info(&workspace), (size.width, size.height));
-    state.build.state = crate::build_log::BuildState::new(log_lines);
+    // Per-derivation logs keep their tail in memory and the whole text on disk once they outgrow it.
+    let full_logs = dirs.state.join("build-logs");
+    state.build.state =
+        crate::build_log::BuildState::new(log_lines).keep_full_logs_in(full_logs.clone());
     state.build.source = if let Some(source) = build_sources.first() {
         state.tab = super::state::Tab::Build;
         source.describe()
@@ -367,7 +370,8 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         state.build.source = title(0, &build_sources[0]);
         for (index, source) in build_sources.iter().enumerate().skip(1) {
             state.parked_builds.push(Some(super::state::BuildView {
-                state: crate::build_log::BuildState::new(log_lines),
+                state: crate::build_log::BuildState::new(log_lines)
+                    .keep_full_logs_in(full_logs.join(format!("source-{}", index + 1))),
                 source: title(index, source),
                 record_history: true,
                 ..Default::default()

@@ -191,6 +191,7 @@ impl BuildState {
             drv.status = status;
             drv.stopped = false;
         }
+        self.complete_full_logs();
     }
 
     /// Counts Nix reported that could not be placed: given to the earliest open ones.

@@ -8,6 +8,7 @@
 //! [`super::outcome`].
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -55,12 +56,50 @@ impl DrvStatus {
     }
 }
 
-/// A log bounded to `capacity` lines; older lines are dropped and counted.
+/// A log bounded to `capacity` lines; older lines are dropped and counted, and written to a file
+/// when the log keeps its full text on disk ([`BuildState::keep_full_logs_in`]): memory holds the
+/// tail a screen shows, the disk the rest.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BoundedLog {
     lines: VecDeque<String>,
     capacity: usize,
     pub dropped: u64,
+    #[serde(skip)]
+    spill: Option<Spill>,
+}
+
+/// Dropped lines on their way to disk, written in batches.
+#[derive(Clone, Debug)]
+struct Spill {
+    path: PathBuf,
+    pending: Vec<String>,
+    /// Whether the file was started in this run (the first write truncates an older one).
+    started: bool,
+}
+
+impl Spill {
+    const BATCH: usize = 512;
+
+    /// Writes what is pending. A file that cannot be written is given up on: the tail in memory
+    /// stays, as without a spill.
+    fn flush(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(self.started)
+            .write(true)
+            .truncate(!self.started)
+            .open(&self.path)?;
+        self.started = true;
+        let mut out = std::io::BufWriter::new(file);
+        for line in self.pending.drain(..) {
+            writeln!(out, "{line}")?;
+        }
+        out.flush()
+    }
 }
 
 impl BoundedLog {
@@ -69,15 +108,52 @@ impl BoundedLog {
             lines: VecDeque::new(),
             capacity: capacity.max(1),
             dropped: 0,
+            spill: None,
         }
+    }
+
+    fn spilling_to(mut self, path: PathBuf) -> Self {
+        self.spill = Some(Spill {
+            path,
+            pending: Vec::new(),
+            started: false,
+        });
+        self
     }
 
     pub fn push(&mut self, line: String) {
         if self.lines.len() == self.capacity {
-            self.lines.pop_front();
+            let old = self.lines.pop_front();
             self.dropped += 1;
+            if let (Some(spill), Some(old)) = (self.spill.as_mut(), old) {
+                spill.pending.push(old);
+                if spill.pending.len() >= Spill::BATCH && spill.flush().is_err() {
+                    self.spill = None;
+                }
+            }
         }
         self.lines.push_back(line);
+    }
+
+    /// The file holding the lines no longer in memory (the whole log once the build ended).
+    pub fn full_log(&self) -> Option<&std::path::Path> {
+        self.spill
+            .as_ref()
+            .filter(|s| s.started || !s.pending.is_empty())
+            .map(|s| s.path.as_path())
+    }
+
+    /// At the end: the file gets the rest and the tail, so it holds the whole log.
+    fn complete_on_disk(&mut self) {
+        if self.dropped == 0 {
+            return;
+        }
+        if let Some(spill) = self.spill.as_mut() {
+            spill.pending.extend(self.lines.iter().cloned());
+            if spill.flush().is_err() {
+                self.spill = None;
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -186,6 +262,8 @@ pub struct BuildState {
     pub(super) keep_going: bool,
     /// The last `name> ` prefix of `nix build -L` output and its derivation.
     last_prefix: Option<(String, usize)>,
+    /// Where each derivation's full log goes once it outgrows memory.
+    full_logs: Option<PathBuf>,
 }
 
 impl BuildState {
@@ -213,6 +291,21 @@ impl BuildState {
             failure_seen: false,
             keep_going: false,
             last_prefix: None,
+            full_logs: None,
+        }
+    }
+
+    /// Keeps each derivation's full log in `dir` (one file each, named after the derivation) once
+    /// it outgrows the lines kept in memory.
+    pub fn keep_full_logs_in(mut self, dir: PathBuf) -> Self {
+        self.full_logs = Some(dir);
+        self
+    }
+
+    /// Writes the rest of each spilled log at the end of the build.
+    pub(super) fn complete_full_logs(&mut self) {
+        for drv in &mut self.derivations {
+            drv.log.complete_on_disk();
         }
     }
 
@@ -231,7 +324,15 @@ impl BuildState {
             fetch: !drv_path.ends_with(".drv"),
             stopped: false,
             started_at_event: 0,
-            log: BoundedLog::new(self.log_capacity),
+            log: match &self.full_logs {
+                Some(dir) => {
+                    let file = crate::graph::store_path_name(drv_path);
+                    let hash = file.split('-').next().unwrap_or_default();
+                    let name = format!("{}-{}.log", drv_name(drv_path), &hash[..hash.len().min(8)]);
+                    BoundedLog::new(self.log_capacity).spilling_to(dir.join(name))
+                }
+                None => BoundedLog::new(self.log_capacity),
+            },
         });
         let i = self.derivations.len() - 1;
         self.by_path.insert(drv_path.to_string(), i);
@@ -691,6 +792,26 @@ mod tests {
         let chatty = &small.derivations[0];
         assert_eq!(chatty.log.len(), 10);
         assert!(chatty.log.dropped > 390);
+    }
+
+    #[test]
+    fn a_long_log_keeps_its_tail_in_memory_and_the_whole_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/golden/nix-2.8.0/build-chatty.internal-json");
+        let bytes = std::fs::read(path).unwrap();
+        let mut state = BuildState::new(10).keep_full_logs_in(dir.path().to_path_buf());
+        let mut splitter = LineSplitter::default();
+        splitter.feed(&bytes, |line| {
+            state.apply(parse_line(line), 0.0);
+        });
+        state.finish(1.0);
+        let chatty = &state.derivations[0];
+        assert_eq!(chatty.log.len(), 10);
+        let full = std::fs::read_to_string(chatty.log.full_log().unwrap()).unwrap();
+        assert_eq!(full.lines().count() as u64, chatty.log.dropped + 10);
+        assert_eq!(full.lines().last(), chatty.log.newest());
+        assert!(full.contains("compiling unit 1 of 400"));
     }
 
     #[test]

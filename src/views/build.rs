@@ -185,7 +185,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             lines.push(Line::raw(format!("  {}", e.fix)));
         }
     }
-    let dropped = if drv.log.dropped > 0 {
+    let dropped = if let Some(file) = drv.log.full_log() {
+        format!(" · {} older lines in {}", drv.log.dropped, file.display())
+    } else if drv.log.dropped > 0 {
         format!(" · {} older lines dropped", drv.log.dropped)
     } else {
         String::new()
