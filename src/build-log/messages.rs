@@ -92,6 +92,13 @@ fn classify_error(rest: &str, whole: &str) -> Meaning {
         return drv.map_or(Meaning::Fatal, Meaning::DependenciesFailed);
     }
     if rest.starts_with("build of '") {
+        // `build of 'x' failed: builder for 'x' failed ...` (Lix, newer Nix): the reason decides.
+        if let Some((_, reason)) = rest.split_once("' failed: ") {
+            let meaning = classify_error(reason.trim_start(), whole);
+            if meaning != Meaning::Fatal && meaning != Meaning::Warning {
+                return meaning;
+            }
+        }
         let drvs = quoted_drvs(rest);
         if !drvs.is_empty() {
             return Meaning::GoalsFailed(drvs);
@@ -200,6 +207,24 @@ mod tests {
         assert_eq!(
             classify(None, "error: build of '/nix/store/a-x.drv^*' failed: Cannot build '/nix/store/a-x.drv'.\n Reason: builder failed with exit code 1."),
             Meaning::BuildFailed("/nix/store/a-x.drv".into())
+        );
+        assert_eq!(
+            classify(Some(0), "error: build of '/nix/store/a-x.drv' failed: builder for '/nix/store/a-x.drv' failed with exit code 2"),
+            Meaning::BuildFailed("/nix/store/a-x.drv".into())
+        );
+        assert_eq!(
+            classify(
+                None,
+                "error: build of '/nix/store/a-x.drv', '/nix/store/b-y.drv' failed"
+            ),
+            Meaning::GoalsFailed(vec![
+                "/nix/store/a-x.drv".into(),
+                "/nix/store/b-y.drv".into()
+            ])
+        );
+        assert_eq!(
+            classify(Some(1), "warning: error: unable to download 'https://cache.nixos.org/abc.narinfo': HTTP error 500"),
+            Meaning::Warning
         );
     }
 }
