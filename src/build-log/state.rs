@@ -209,6 +209,36 @@ impl Derivation {
     }
 }
 
+/// Hashing for activity ids: Nix numbers them from a per-process base, so a multiply spreads them
+/// well, and a big log looks one up per line.
+#[derive(Clone, Copy, Debug, Default)]
+struct ActivityIds;
+
+impl std::hash::BuildHasher for ActivityIds {
+    type Hasher = ActivityIdHasher;
+    fn build_hasher(&self) -> ActivityIdHasher {
+        ActivityIdHasher(0)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ActivityIdHasher(u64);
+
+impl std::hash::Hasher for ActivityIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0.rotate_left(5) ^ id).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Activity {
     kind: u64,
@@ -230,7 +260,7 @@ pub struct Progress {
 pub struct BuildState {
     pub derivations: Vec<Derivation>,
     by_path: HashMap<String, usize>,
-    activities: HashMap<u64, Activity>,
+    activities: HashMap<u64, Activity, ActivityIds>,
     pub builds: Progress,
     pub downloads: Progress,
     /// Nix's error messages that mean the run fails, without colours.
@@ -271,7 +301,7 @@ impl BuildState {
         Self {
             derivations: Vec::new(),
             by_path: HashMap::new(),
-            activities: HashMap::new(),
+            activities: HashMap::default(),
             builds: Progress::default(),
             downloads: Progress::default(),
             errors: Vec::new(),
