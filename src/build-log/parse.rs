@@ -345,12 +345,79 @@ fn fast_log_line(json: &str) -> Option<Event> {
     }
     let id = id.parse().ok()?;
     let line = if escaped {
-        let decoded: String = serde_json::from_str(json.get(29..29 + end + 2)?).ok()?;
-        super::without_ansi(&decoded).into_owned()
+        unescape_without_ansi(body)?
     } else {
         body.to_string()
     };
     Some(Event::LogLine { id, line })
+}
+
+/// Decodes a JSON string body and drops ANSI sequences in one pass (what `serde_json` and
+/// [`super::without_ansi`] do in two). `None` for anything malformed, which then goes through serde.
+fn unescape_without_ansi(body: &str) -> Option<String> {
+    #[derive(PartialEq)]
+    enum Ansi {
+        Text,
+        Escape,
+        Sequence,
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut ansi = Ansi::Text;
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        let c = if c == '\\' {
+            match chars.next()? {
+                '"' => '"',
+                '\\' => '\\',
+                '/' => '/',
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => {
+                    let unit = hex4(&mut chars)?;
+                    if (0xD800..0xDC00).contains(&unit) {
+                        if chars.next()? != '\\' || chars.next()? != 'u' {
+                            return None;
+                        }
+                        let low = hex4(&mut chars)?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?
+                    } else {
+                        char::from_u32(unit)?
+                    }
+                }
+                _ => return None,
+            }
+        } else {
+            c
+        };
+        match ansi {
+            Ansi::Escape if c == '[' => ansi = Ansi::Sequence,
+            Ansi::Sequence => {
+                if c.is_ascii_alphabetic() {
+                    ansi = Ansi::Text;
+                }
+            }
+            _ if c == '\u{1b}' => ansi = Ansi::Escape,
+            _ => {
+                ansi = Ansi::Text;
+                out.push(c);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn hex4(chars: &mut std::str::Chars) -> Option<u32> {
+    let mut value = 0;
+    for _ in 0..4 {
+        value = value * 16 + chars.next()?.to_digit(16)?;
+    }
+    Some(value)
 }
 
 fn parse_json(json: &str) -> Option<Event> {
@@ -560,6 +627,14 @@ mod tests {
     }
 
     proptest! {
+        /// The one-pass decoder reads builder output exactly as serde_json plus ANSI stripping do.
+        #[test]
+        fn log_line_decoder_agrees_with_serde(text in "(\\PC|\u{1b}\\[[0-9;]{0,4}[a-zA-Z]?|\u{1b}|[\"\\\\/\n\t])*") {
+            let line = format!(r#"@nix {{"action":"result","fields":[{}],"id":3,"type":101}}"#, serde_json::to_string(&text).unwrap());
+            let expected = crate::build_log::strip_ansi(&text);
+            prop_assert_eq!(parse_line(&line), Event::LogLine { id: 3, line: expected });
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400), cut in 0usize..400) {
             let mut splitter = LineSplitter::default();
