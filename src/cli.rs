@@ -858,6 +858,7 @@ fn follow_builds(
         labelled,
         config.build.log_lines,
         &durations,
+        json_summary,
     ));
     if json_summary {
         let sources: Vec<serde_json::Value> = outcomes
@@ -928,10 +929,11 @@ async fn plain_build(
     history: PathBuf,
 ) -> Result<ExitCode, Failure> {
     let mut durations = crate::build_log::history::Durations::load(&history);
+    // Buffered: a big log is hundreds of thousands of lines; `follow` flushes after each batch.
     let outcome = crate::build_log::plain::follow(
         source,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr(),
+        &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        &mut std::io::BufWriter::new(std::io::stderr()),
         json_summary,
         log_lines,
         &mut durations,

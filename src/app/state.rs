@@ -402,6 +402,8 @@ pub struct Startup {
     pub durations: crate::build_log::history::Durations,
     /// Where `flake init` writes when the project has no flake.nix.
     pub project_root: Option<PathBuf>,
+    /// Where per-derivation logs go in full once they outgrow the tail kept in memory.
+    pub full_logs: Option<PathBuf>,
 }
 
 impl Startup {
@@ -418,6 +420,7 @@ impl Startup {
             tour: Default::default(),
             durations: Default::default(),
             project_root: None,
+            full_logs: None,
         }
     }
 }
@@ -435,6 +438,7 @@ impl AppState {
             tour,
             durations,
             project_root,
+            full_logs,
         } = startup;
         let mut state = Self::blank(keymap, status, size);
         let several = build_sources.len() > 1;
@@ -445,7 +449,14 @@ impl AppState {
                 source.to_string()
             }
         };
-        state.build.state = crate::build_log::BuildState::new(log_lines);
+        let build_state = |dir: Option<PathBuf>| {
+            let state = crate::build_log::BuildState::new(log_lines);
+            match dir {
+                Some(dir) => state.keep_full_logs_in(dir),
+                None => state,
+            }
+        };
+        state.build.state = build_state(full_logs.clone());
         state.build.record_history = !build_sources.is_empty();
         state.build.source = match build_sources.first() {
             Some(first) => {
@@ -457,7 +468,11 @@ impl AppState {
         // Several sources: one view each, the first shown, the others parked until `s`.
         for (index, source) in build_sources.iter().enumerate().skip(1) {
             state.parked_builds.push(Some(BuildView {
-                state: crate::build_log::BuildState::new(log_lines),
+                state: build_state(
+                    full_logs
+                        .as_ref()
+                        .map(|dir| dir.join(format!("source-{}", index + 1))),
+                ),
                 source: title(index, source),
                 record_history: true,
                 ..Default::default()

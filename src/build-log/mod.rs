@@ -3,16 +3,27 @@
 //! --plain` and the Build tab share it.
 
 pub mod history;
+pub mod messages;
+pub mod outcome;
 pub mod parse;
 pub mod plain;
 pub mod source;
 pub mod state;
 
+pub use outcome::{Summary, SUMMARY_VERSION};
 pub use parse::{parse_line, Event, LineSplitter};
-pub use state::{BuildState, Change, DrvStatus, Summary};
+pub use state::{BuildState, Change, DrvStatus};
 
 /// Removes ANSI escape sequences (Nix colours its messages even in JSON).
 pub fn strip_ansi(text: &str) -> String {
+    without_ansi(text).into_owned()
+}
+
+/// [`strip_ansi`] that borrows when there is nothing to remove (most builder output).
+pub fn without_ansi(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -29,7 +40,7 @@ pub fn strip_ansi(text: &str) -> String {
         }
         out.push(c);
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// `/nix/store/<hash>-hello-2.12.1.drv` -> `hello-2.12.1`.

@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::state::{BuildState, Change, DrvStatus, Summary};
+use super::outcome::Summary;
+use super::state::{BuildState, Change, DrvStatus};
 
 /// The line to print for a change, if any.
 pub fn line(state: &BuildState, change: &Change) -> Option<String> {
@@ -32,7 +33,14 @@ pub fn line(state: &BuildState, change: &Change) -> Option<String> {
                 .unwrap_or_default();
             Some(format!("{} {}{took}", drv.status.label(), drv.name))
         }
-        Change::Log(i, text) => Some(format!("{}> {text}", state.derivations[*i].name)),
+        Change::Log(i) => {
+            let drv = &state.derivations[*i];
+            Some(format!(
+                "{}> {}",
+                drv.name,
+                drv.log.newest().unwrap_or_default()
+            ))
+        }
         Change::Message(text) => Some(text.clone()),
         Change::Other(text) => (!text.trim().is_empty()).then(|| text.clone()),
     }
@@ -58,9 +66,14 @@ pub fn summary(summary: &Summary) -> String {
             let _ = writeln!(out, "  {}", super::drv_name(drv));
         }
     }
+    let cancelled = if summary.cancelled > 0 {
+        format!(", {} cancelled", summary.cancelled)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{}: {} built, {} fetched, {} failed",
+        "\n{}: {} built, {} fetched, {} failed{cancelled}",
         if summary.success { "success" } else { "FAILED" },
         summary.built,
         summary.substituted,
@@ -78,12 +91,13 @@ pub struct Outcome {
     /// Why the source failed for good (unreachable host, unreadable file), if it did.
     pub error: Option<String>,
     /// What `--json-summary` prints.
-    pub report: super::state::Summary,
+    pub report: Summary,
 }
 
-/// Follows a build from `source` and writes line output to `out` as it happens, then the summary,
-/// the error explanations and (with `json_summary`) the JSON summary. Status messages (reconnects)
-/// go to `status`. Durations of what was built are added to `durations`.
+/// Follows a build from `source` and writes line output to `out` as it happens, then the summary
+/// and the error explanations. With `json_summary` all of that goes to `status` instead, and `out`
+/// gets only the JSON summary, so `| jq` works. Status messages (reconnects) go to `status`.
+/// Durations of what was built are added to `durations`.
 pub async fn follow(
     source: super::source::Source,
     out: &mut impl std::io::Write,
@@ -101,6 +115,7 @@ pub async fn follow(
     let mut state = BuildState::new(log_lines);
     let (mut code, mut error, mut process_stdout) = (None, None, Vec::new());
     let mut saw_events = false;
+    let mut human = String::new();
     while let Some(feed) = rx.recv().await {
         match feed {
             Feed::Events(events) => {
@@ -116,9 +131,15 @@ pub async fn follow(
                                 .unwrap_or_default(),
                             _ => String::new(),
                         };
-                        let _ = writeln!(out, "{text}{usually}");
+                        if json_summary {
+                            let _ = writeln!(status, "{text}{usually}");
+                        } else {
+                            let _ = writeln!(out, "{text}{usually}");
+                        }
                     }
                 }
+                let _ = out.flush();
+                let _ = status.flush();
                 // A followed file or remote log never ends by itself: stop when the build has.
                 if followed && state.finished {
                     task.abort();
@@ -127,6 +148,7 @@ pub async fn follow(
             }
             Feed::Status(text) => {
                 let _ = writeln!(status, "nixbench: {text}");
+                let _ = status.flush();
             }
             Feed::Stdout(bytes) => process_stdout = bytes,
             Feed::Error(text) => error = Some(text),
@@ -140,20 +162,26 @@ pub async fn follow(
     if records {
         durations.record(&state);
     }
-    let report = state.summary();
+    let mut report = state.summary();
     // A source that could not be read at all gets its error, not a summary of nothing.
     let unreadable = error.is_some() && !saw_events;
     if !unreadable {
-        let _ = write!(out, "{}", summary(&report));
+        let _ = write!(human, "{}", summary(&report));
         let explanations = crate::explain::explain(&state.error_text(), &|_| Vec::new());
         if !explanations.is_empty() {
-            let _ = write!(out, "\n{}", crate::explain::render(&explanations));
+            let _ = write!(human, "\n{}", crate::explain::render(&explanations));
         }
         if json_summary {
+            let _ = status.write_all(human.as_bytes());
+            if records {
+                report.nix_stdout = Some(String::from_utf8_lossy(&process_stdout).into_owned());
+            }
             let _ = serde_json::to_writer_pretty(&mut *out, &report);
             let _ = writeln!(out);
+        } else {
+            let _ = out.write_all(human.as_bytes());
+            let _ = out.write_all(&process_stdout);
         }
-        let _ = out.write_all(&process_stdout);
     }
     Outcome {
         code,
@@ -166,16 +194,23 @@ pub async fn follow(
 /// Follows several sources at once (two CI hosts, say): each one's lines go to `stdout` prefixed
 /// with its label, whole lines at a time, its status messages to `stderr` likewise. Returns each
 /// label with its outcome, in the order given.
+/// With `lines_to_stderr` (a JSON summary follows on stdout) the lines go to stderr.
 pub async fn follow_many(
     sources: Vec<(String, super::source::Source)>,
     log_lines: usize,
     durations: &super::history::Durations,
+    lines_to_stderr: bool,
 ) -> Vec<(String, Outcome)> {
     use std::io::Write as _;
     let runs = sources.into_iter().map(|(label, source)| {
         let mut durations = durations.clone();
         async move {
-            let mut out = Prefixed::new(&label, Stream::Stdout);
+            let stream = if lines_to_stderr {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            let mut out = Prefixed::new(&label, stream);
             let mut status = Prefixed::new(&label, Stream::Stderr);
             let outcome = follow(
                 source,
@@ -268,7 +303,9 @@ mod tests {
         let (mut out, mut status) = (Vec::new(), Vec::new());
         let mut durations = Default::default();
         let outcome = super::follow(source, &mut out, &mut status, true, 100, &mut durations).await;
-        let text = String::from_utf8(out).unwrap();
+        // With a JSON summary, stdout is that JSON alone and the lines go to stderr.
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let text = String::from_utf8(status).unwrap();
         assert!(!outcome.success);
         assert!(outcome.error.is_none());
         assert!(text.contains("building broken-build-0.1"), "{text}");
@@ -279,7 +316,8 @@ mod tests {
             text.contains("● Building broken-build-0.1 failed"),
             "the explainer runs: {text}"
         );
-        assert!(text.contains("\"dependents_not_built\""));
+        assert_eq!(json["dependents_not_built"].as_array().unwrap().len(), 1);
+        assert_eq!(json["version"], 1);
         // A file is not a build nixbench ran: its durations are not recorded.
         assert!(durations.seconds.is_empty());
     }

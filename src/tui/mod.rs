@@ -151,6 +151,7 @@ pub fn startup(
         tour: crate::app::tour::Progress::load(&dirs.tour_file()),
         durations: crate::build_log::history::Durations::load(&dirs.durations_file()),
         project_root: Some(workspace.root.clone()),
+        full_logs: Some(dirs.state.join("build-logs")),
     }
 }
 

@@ -17,7 +17,7 @@ fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
         DrvStatus::Failed => theme.error(),
         DrvStatus::DependencyFailed | DrvStatus::Cancelled => theme.warn(),
         DrvStatus::Building | DrvStatus::Substituting => theme.info(),
-        DrvStatus::Queued => theme.muted(),
+        DrvStatus::Queued | DrvStatus::NotStarted => theme.muted(),
     }
 }
 
@@ -185,7 +185,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             lines.push(Line::raw(format!("  {}", e.fix)));
         }
     }
-    let dropped = if drv.log.dropped > 0 {
+    let dropped = if let Some(file) = drv.log.full_log() {
+        format!(" · {} older lines in {}", drv.log.dropped, file.display())
+    } else if drv.log.dropped > 0 {
         format!(" · {} older lines dropped", drv.log.dropped)
     } else {
         String::new()

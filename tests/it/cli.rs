@@ -154,14 +154,15 @@ fn watch_summarises_a_recorded_failure() {
         .assert()
         .code(1)
         .get_output()
-        .stdout
         .clone();
-    let text = String::from_utf8(out).unwrap();
+    // stdout is the JSON summary alone; the lines and the text summary go to stderr.
+    let text = String::from_utf8(out.stderr).unwrap();
     assert!(
         text.contains("broken-build-0.1 failed in buildPhase"),
         "{text}"
     );
-    assert!(text.contains("\"dependents_not_built\""));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["dependents_not_built"].as_array().unwrap().len(), 1);
     let bytes = std::fs::read(&log).unwrap();
     nixbench()
         .args(["watch", "-"])

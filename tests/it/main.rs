@@ -1,6 +1,7 @@
 //! nixbench's integration tests: one crate, one binary.
 
 mod app_loop;
+mod build_logs;
 mod cli;
 mod e2e;
 mod explain;

@@ -308,9 +308,9 @@ fn build_passes_through_nix_exit_code_and_prints_lines() {
         .assert()
         .code(1)
         .get_output()
-        .stdout
         .clone();
-    let text = String::from_utf8(out).unwrap();
+    // With --json-summary, stdout is the JSON alone; the lines go to stderr.
+    let text = String::from_utf8(out.stderr).unwrap();
     assert!(
         text.contains("broken-build-0.1> make: *** [Makefile:8: main.o] Error 1"),
         "{text}"
@@ -319,8 +319,7 @@ fn build_passes_through_nix_exit_code_and_prints_lines() {
         text.contains("not built because a dependency failed:\n  broken-app-0.1"),
         "{text}"
     );
-    let json_start = text.find("\n{").expect("JSON summary at the end");
-    let summary: serde_json::Value = serde_json::from_str(text[json_start..].trim()).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["failed"], 1);
     nixbench()
         .args(["build", "--plain", "-f"])
