@@ -2,7 +2,6 @@
 //! line), where the user is, and progress kept in the state directory. When a lesson counts as done
 //! is a rule of `update` (app/update/tour.rs).
 
-
 const TOUR: &str = include_str!("../../assets/tour.md");
 
 /// One lesson of the tour.

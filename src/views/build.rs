@@ -35,27 +35,47 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     } else {
         Span::styled("failed", theme.error())
     };
-    let header = Line::from(vec![
-        phase,
-        Span::raw(format!(
-            "  built {}  fetched {}  ",
-            s.count(DrvStatus::Built),
-            s.count(DrvStatus::Substituted)
-        )),
+    let failed = s.count(DrvStatus::Failed);
+    let failed_style = if failed > 0 {
+        theme.error()
+    } else {
+        theme.muted()
+    };
+    // Shown in this order; when the header is narrow, the last of `keep` are dropped whole.
+    let segments = [
+        Span::styled(format!("built {}", s.count(DrvStatus::Built)), theme.text()),
         Span::styled(
-            format!("failed {}", s.count(DrvStatus::Failed)),
-            if s.count(DrvStatus::Failed) > 0 {
-                theme.error()
-            } else {
-                theme.muted()
-            },
+            format!("fetched {}", s.count(DrvStatus::Substituted)),
+            theme.text(),
         ),
-        Span::raw(format!(
-            "  running {}  of {}",
-            s.builds.running,
-            s.builds.expected.max(s.derivations.len() as u64)
-        )),
-    ]);
+        Span::styled(format!("failed {failed}"), failed_style),
+        Span::styled(
+            format!(
+                "running {} of {}",
+                s.builds.running,
+                s.builds.expected.max(s.derivations.len() as u64)
+            ),
+            theme.text(),
+        ),
+    ];
+    let room = usize::from(areas.header.width.saturating_sub(2)).saturating_sub(phase.width());
+    let mut keep = [false; 4];
+    let mut used = 0;
+    for index in [2, 0, 3, 1] {
+        let width = segments[index].width() + 2;
+        if used + width <= room {
+            keep[index] = true;
+            used += width;
+        }
+    }
+    let mut spans = vec![phase];
+    for (segment, keep) in segments.into_iter().zip(keep) {
+        if keep {
+            spans.push(Span::raw("  "));
+            spans.push(segment);
+        }
+    }
+    let header = Line::from(spans);
     frame.render_widget(
         Paragraph::new(header).block(block(
             format!(

@@ -71,4 +71,3 @@ pub fn observe(state: &mut AppState) -> Vec<usize> {
     }
     newly
 }
-
