@@ -105,10 +105,34 @@ pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
     cache_dir.join(format!("index-{name}.bin"))
 }
 
+/// The bytes of a cache file: mapped, so opening reads only the pages a search touches (the keys,
+/// and the entries it shows), or read into memory where mapping is not possible.
+pub enum CacheBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for CacheBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            CacheBytes::Mapped(map) => map,
+            CacheBytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
 /// Opens a cache as a searchable index without decoding its entries.
 pub fn open(path: &Path) -> Option<Searchable> {
-    let bytes = std::fs::read(path).ok()?;
-    open_bytes(bytes)
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: read-only. nixbench replaces a cache by renaming a new file over it, never by writing
+    // into it, so the mapped file does not change while it is open; every field read from it is
+    // bounds-checked, so even a file damaged by someone else is a miss, not a wrong read.
+    let bytes = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => CacheBytes::Mapped(map),
+        Err(_) => CacheBytes::Owned(std::fs::read(path).ok()?),
+    };
+    open_cache_bytes(bytes)
 }
 
 /// Writes atomically, so nobody ever reads half a cache; a cache lost in a crash is rebuilt, and
@@ -333,6 +357,10 @@ pub(crate) fn decode_name_at(bytes: &[u8], offset: u32) -> Option<String> {
 /// Reads the header, offsets and keys; entries stay encoded. Anything unexpected (an old format, a
 /// truncated file) is a miss, not an error.
 pub fn open_bytes(bytes: Vec<u8>) -> Option<Searchable> {
+    open_cache_bytes(CacheBytes::Owned(bytes))
+}
+
+fn open_cache_bytes(bytes: CacheBytes) -> Option<Searchable> {
     let mut r = Reader {
         bytes: &bytes,
         at: 0,
