@@ -81,6 +81,10 @@ pub enum Commands {
         /// channel's packages.json).
         #[arg(long, value_name = "FILE")]
         from_json: Option<PathBuf>,
+        /// Re-read the tree even when its identity (store path, git revision and index) says the
+        /// cache is current, e.g. to pick up unstaged edits in a git checkout.
+        #[arg(long)]
+        force: bool,
     },
     /// Show the docs of a lib function, builtin or package attribute.
     Doc {
@@ -269,7 +273,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             json,
             from_json,
         }) => doc(&options, &dirs, &name, json, from_json),
-        Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
+        Some(Commands::Index {
+            eval,
+            from_json,
+            force,
+        }) => index(&options, &dirs, eval, from_json, force),
         Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
         Some(Commands::Explain { json }) => explain(&options, &dirs, json),
         Some(Commands::Tour { reset }) => {
@@ -621,13 +629,14 @@ fn index(
     dirs: &Dirs,
     eval: bool,
     from_json: Option<PathBuf>,
+    force: bool,
 ) -> Result<ExitCode, Failure> {
     use crate::nixpkgs::{cache, evaluated, EntryKind};
     if let (Some(file), None) = (&from_json, &options.nixpkgs) {
         return index_json(dirs, file);
     }
     let started = std::time::Instant::now();
-    let workspace = Workspace::open(options, dirs);
+    let workspace = Workspace::open_for_indexing(options, dirs);
     let Some(root) = workspace
         .nixpkgs
         .found
@@ -647,6 +656,23 @@ fn index(
             .map(|s| s.to_string())
             .unwrap_or_default()
     );
+    // Worked out before reading, so a file changed while indexing makes the next command re-index.
+    let identity = cache::identity(&root);
+    let path = crate::workspace::index_cache_path_for(&workspace, &identity);
+    if !force && !eval && from_json.is_none() {
+        if let Some(current) = cache::open(&path) {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{} entries, unchanged (identity: {}; checked in {:.1} ms; --force re-reads the tree)\ncache: {}",
+                current.len(),
+                identity.how,
+                started.elapsed().as_secs_f64() * 1000.0,
+                path.display()
+            );
+            std::mem::forget(current);
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let mut index = crate::workspace::build_index(&workspace, &root, &|done, total| {
         progress("parsing", done, total)
     });
@@ -656,9 +682,7 @@ fn index(
     let static_time = started.elapsed();
     if let Some(file) = &from_json {
         // Also saved as the cache `search --from-json FILE --nixpkgs TREE` opens.
-        let tree_key = crate::workspace::index_cache_path(&workspace, &root)
-            .display()
-            .to_string();
+        let tree_key = path.display().to_string();
         let source = crate::nixpkgs::json_cache::JsonSource::new(file, &dirs.cache, &tree_key)
             .map_err(|e| Failure::usage(e.to_string()))?;
         let before = index.entries.len();
@@ -689,8 +713,6 @@ fn index(
         index.merge(entries);
     }
     index.sort();
-    let identity = cache::identity(&root);
-    let path = crate::workspace::index_cache_path(&workspace, &root);
     // The cache holds what every later command starts from: the static index, refined by
     // evaluation when asked for.
     std::fs::create_dir_all(&workspace.cache_dir)
