@@ -45,7 +45,12 @@ pub fn from_installed_nix(nix: &crate::nix::NixInfo) -> Result<Vec<Entry>, Strin
         "__dump-builtins"
     };
     {
-        let mut args: Vec<std::ffi::OsString> = nix.common_args();
+        // Nix 2.8 rejects `__dump-builtins` followed by options (`--extra-experimental-features`).
+        let mut args: Vec<std::ffi::OsString> = if command == "__dump-language" {
+            nix.common_args()
+        } else {
+            Vec::new()
+        };
         args.insert(0, command.into());
         if let Ok(json) = crate::nix::run_blocking(&nix.program, &args, None) {
             if let Some(entries) = parse_dump(&json) {
