@@ -2,7 +2,13 @@
 """Generates a nixpkgs-shaped tree at scale for benchmarks: the nixpkgs-mini skeleton (stdenv,
 top-level, lib) plus N pkgs/by-name packages and M extra lib functions with RFC 145 doc comments.
 
-Usage: gen-nixpkgs.py OUT_DIR [PACKAGES] [LIB_FUNCTIONS] [--realistic]
+Usage: gen-nixpkgs.py OUT_DIR [PACKAGES] [LIB_FUNCTIONS] [--realistic] [--layout=L] [--style=S]
+
+--layout=by-name (default) puts every package in pkgs/by-name/XX/NAME/package.nix; --layout=categories
+puts them where older nixpkgs does (pkgs/development/libraries/NAME/default.nix, pkgs/tools/...,
+several levels deep) with one `NAME = callPackage ../CATEGORY/NAME { };` line each in
+all-packages.nix; --layout=mixed does half of each. --style=rec makes most package files
+`mkDerivation rec { ... }` (default: mostly `finalAttrs:`), --style=plain most of them neither.
 
 Without --realistic, packages are small files over the fixture's miniature stdenv: the cheapest
 tree nix-env can evaluate. With --realistic, scripts/nixpkgs-scale is laid over the tree (callPackage
@@ -13,6 +19,13 @@ import base64, os, random, shutil, sys
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 realistic = "--realistic" in sys.argv
+options = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+layout = options.get("layout", "by-name")
+style_weights = {"final": [5, 3, 2], "rec": [1, 7, 2], "plain": [1, 2, 7]}[options.get("style", "final")]
+categories = ["development/libraries", "development/tools", "development/tools/misc", "tools/misc",
+              "tools/networking", "tools/text", "applications/misc", "applications/editors",
+              "applications/networking/cluster", "servers/http", "os-specific/linux", "games",
+              "data/fonts", "misc", "shells", "tools/security", "tools/archivers"]
 out = args[0]
 packages = int(args[1]) if len(args) > 1 else 120_000
 functions = int(args[2]) if len(args) > 2 else 2_000
@@ -46,7 +59,7 @@ def package_file(name, deps):
     """A package.nix the way nixpkgs writes them, in one of its common shapes."""
     version = f"{random.randint(0, 9)}.{random.randint(0, 30)}.{random.randint(0, 9)}"
     desc = " ".join(random.choice(words) for _ in range(6)).capitalize()
-    style = random.choices(["final", "rec", "plain"], [5, 3, 2])[0]
+    style = random.choices(["final", "rec", "plain"], style_weights)[0]
     v = "finalAttrs.version" if style == "final" else "version"
     native = [d for d in deps[:2]]
     build = [d for d in deps[2:]]
@@ -96,13 +109,20 @@ def package_file(name, deps):
 
 seen = set(os.listdir(os.path.join(out, "pkgs", "by-name", "he")))
 generated = []
+call_lines = []
 for i in range(packages):
     while True:
         name = "".join(random.choice(syllables) for _ in range(random.randint(2, 4))) + ("-" + random.choice(words) if random.random() < 0.3 else "")
         if name not in seen:
             seen.add(name)
             break
-    d = os.path.join(out, "pkgs", "by-name", name[:2], name)
+    in_categories = layout == "categories" or (layout == "mixed" and i % 2 == 1)
+    if in_categories:
+        category = random.choice(categories)
+        d = os.path.join(out, "pkgs", category, name)
+        call_lines.append(f"      {name} = callPackage ../{category}/{name} {{ }};")
+    else:
+        d = os.path.join(out, "pkgs", "by-name", name[:2], name)
     os.makedirs(d, exist_ok=True)
     if realistic:
         # Dependencies among packages generated earlier, so the set stays acyclic.
@@ -124,7 +144,16 @@ stdenv.mkDerivation {{
   }};
 }}
 '''
-    with open(os.path.join(d, "package.nix"), "w") as f:
+    with open(os.path.join(d, "default.nix" if in_categories else "package.nix"), "w") as f:
+        f.write(text)
+if call_lines:
+    top = os.path.join(out, "pkgs", "top-level", "all-packages.nix")
+    with open(top) as f:
+        text = f.read()
+    anchor = "figlet = callPackage ../tools/misc/figlet { };"
+    assert anchor in text
+    text = text.replace(anchor, anchor + "\n" + "\n".join(call_lines))
+    with open(top, "w") as f:
         f.write(text)
 with open(os.path.join(out, "lib", "generated.nix"), "w") as f:
     f.write("{ lib }:\n{\n")

@@ -81,12 +81,19 @@ pub enum Commands {
         /// channel's packages.json).
         #[arg(long, value_name = "FILE")]
         from_json: Option<PathBuf>,
+        /// Re-read the tree even when its identity (store path, git revision and index) says the
+        /// cache is current, e.g. to pick up unstaged edits in a git checkout.
+        #[arg(long)]
+        force: bool,
     },
     /// Show the docs of a lib function, builtin or package attribute.
     Doc {
         name: String,
         #[arg(long)]
         json: bool,
+        /// Take packages from this JSON (the output of `nix-env -qaP --json --meta`).
+        #[arg(long, value_name = "FILE")]
+        from_json: Option<PathBuf>,
     },
     /// Explain why a package is in a closure (runtime by default, build time with --derivation).
     Why {
@@ -261,8 +268,16 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             limit,
             from_json,
         }) => search(&options, &dirs, &query.join(" "), json, limit, from_json),
-        Some(Commands::Doc { name, json }) => doc(&options, &dirs, &name, json),
-        Some(Commands::Index { eval, from_json }) => index(&options, &dirs, eval, from_json),
+        Some(Commands::Doc {
+            name,
+            json,
+            from_json,
+        }) => doc(&options, &dirs, &name, json, from_json),
+        Some(Commands::Index {
+            eval,
+            from_json,
+            force,
+        }) => index(&options, &dirs, eval, from_json, force),
         Some(Commands::Flake { command }) => crate::flake_cli::run(command, &options, &dirs),
         Some(Commands::Explain { json }) => explain(&options, &dirs, json),
         Some(Commands::Tour { reset }) => {
@@ -404,36 +419,110 @@ fn load_searchable(
     dirs: &Dirs,
     from_json: Option<PathBuf>,
 ) -> Result<Searchable, Failure> {
+    if let Some(file) = from_json {
+        return json_searchable(options, dirs, &file);
+    }
     let workspace = Workspace::open_for_index(options, dirs);
-    let loaded = crate::workspace::load_searchable(&workspace);
-    let mut index = match (loaded, &from_json) {
-        (Ok(searchable), None) => return Ok(searchable),
-        (Ok(searchable), Some(_)) => searchable.to_index(),
-        // With --from-json, a missing nixpkgs tree is fine: the JSON has the packages.
-        (Err(_), Some(_)) => crate::nixpkgs::Index::default(),
+    match crate::workspace::load_searchable(&workspace) {
+        Ok(searchable) => Ok(searchable),
         // An explicit --nixpkgs that points nowhere is a mistake to report.
-        (Err(message), None) if options.nixpkgs.is_some() => return Err(Failure::usage(message)),
+        Err(message) if options.nixpkgs.is_some() => Err(Failure::usage(message)),
         // Otherwise builtins still answer; say what is missing.
-        (Err(message), None) => {
+        Err(message) => {
             eprintln!("nixbench: {message}\nnixbench: searching builtins only");
             let mut index = crate::nixpkgs::Index::default();
             index.merge(crate::nixpkgs::builtins::embedded());
-            index
+            Ok(Searchable::new(Arc::new(index)))
         }
-    };
-    if let Some(file) = from_json {
-        let root = workspace
-            .nixpkgs
-            .found
-            .as_ref()
-            .and_then(|s| s.path())
-            .map(PathBuf::from);
-        let entries = crate::nixpkgs::evaluated::import_file(&file, root.as_deref())
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        index.merge(entries);
-        index.sort();
     }
+}
+
+/// The nixpkgs tree named by an explicit `--nixpkgs`, with its workspace and the key of its cache.
+fn explicit_tree(
+    options: &OpenOptions,
+    dirs: &Dirs,
+) -> Result<Option<(Workspace, PathBuf, String)>, Failure> {
+    if options.nixpkgs.is_none() {
+        return Ok(None);
+    }
+    let workspace = Workspace::open_for_index(options, dirs);
+    let root = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(|s| s.path())
+        .map(PathBuf::from)
+        .ok_or_else(|| Failure::usage(workspace.nixpkgs.explain_missing()))?;
+    let key = crate::workspace::index_cache_path(&workspace, &root)
+        .display()
+        .to_string();
+    Ok(Some((workspace, root, key)))
+}
+
+/// `--from-json FILE`: the file's packages and the builtins, plus an explicit `--nixpkgs` tree's
+/// lib and packages. It needs no project and no nixpkgs, and imports the file only when it changed
+/// since the last import (its cache is checked with one `stat`).
+fn json_searchable(
+    options: &OpenOptions,
+    dirs: &Dirs,
+    file: &std::path::Path,
+) -> Result<Searchable, Failure> {
+    use crate::nixpkgs::json_cache::JsonSource;
+    let tree = explicit_tree(options, dirs)?;
+    let base_key = tree.as_ref().map_or("builtins", |(_, _, key)| key.as_str());
+    let source =
+        JsonSource::new(file, &dirs.cache, base_key).map_err(|e| Failure::usage(e.to_string()))?;
+    if let Some((searchable, _)) = source.open_current() {
+        return Ok(searchable);
+    }
+    let (base, root) = match &tree {
+        Some((workspace, root, _)) => (
+            crate::workspace::load_searchable(workspace)
+                .map_err(Failure::usage)?
+                .to_index(),
+            Some(root.as_path()),
+        ),
+        None => (builtins_only(), None),
+    };
+    let index = source
+        .build(base, root)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Searchable::new(Arc::new(index)))
+}
+
+fn builtins_only() -> crate::nixpkgs::Index {
+    let mut index = crate::nixpkgs::Index::default();
+    index.merge(crate::nixpkgs::builtins::embedded());
+    index
+}
+
+/// `index --from-json FILE` without `--nixpkgs`: imports the file into the cache that
+/// `search`/`doc --from-json FILE` open.
+fn index_json(dirs: &Dirs, file: &std::path::Path) -> Result<ExitCode, Failure> {
+    use crate::nixpkgs::{json_cache::JsonSource, EntryKind};
+    let started = std::time::Instant::now();
+    let source = JsonSource::new(file, &dirs.cache, "builtins")
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let index = source
+        .build(builtins_only(), None)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{} packages, {} builtins from {} in {:.2}s",
+        index.count(EntryKind::Package),
+        index.count(EntryKind::Builtin),
+        source.file.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "cache: {} (identity: the file's size, time and inode, then its contents' hash)",
+        source.cache.display()
+    );
+    // The process ends here: freeing 150k entries one by one would only delay the exit.
+    std::mem::forget(index);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn search(
@@ -540,10 +629,14 @@ fn index(
     dirs: &Dirs,
     eval: bool,
     from_json: Option<PathBuf>,
+    force: bool,
 ) -> Result<ExitCode, Failure> {
     use crate::nixpkgs::{cache, evaluated, EntryKind};
+    if let (Some(file), None) = (&from_json, &options.nixpkgs) {
+        return index_json(dirs, file);
+    }
     let started = std::time::Instant::now();
-    let workspace = Workspace::open(options, dirs);
+    let workspace = Workspace::open_for_indexing(options, dirs);
     let Some(root) = workspace
         .nixpkgs
         .found
@@ -563,6 +656,23 @@ fn index(
             .map(|s| s.to_string())
             .unwrap_or_default()
     );
+    // Worked out before reading, so a file changed while indexing makes the next command re-index.
+    let identity = cache::identity(&root);
+    let path = crate::workspace::index_cache_path_for(&workspace, &identity);
+    if !force && !eval && from_json.is_none() {
+        if let Some(current) = cache::open(&path) {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{} entries, unchanged (identity: {}; checked in {:.1} ms; --force re-reads the tree)\ncache: {}",
+                current.len(),
+                identity.how,
+                started.elapsed().as_secs_f64() * 1000.0,
+                path.display()
+            );
+            std::mem::forget(current);
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let mut index = crate::workspace::build_index(&workspace, &root, &|done, total| {
         progress("parsing", done, total)
     });
@@ -571,10 +681,19 @@ fn index(
     }
     let static_time = started.elapsed();
     if let Some(file) = &from_json {
-        let entries =
-            evaluated::import_file(file, Some(&root)).map_err(|e| Failure::usage(e.to_string()))?;
-        eprintln!("merged {} packages from {}", entries.len(), file.display());
-        index.merge(entries);
+        // Also saved as the cache `search --from-json FILE --nixpkgs TREE` opens.
+        let tree_key = path.display().to_string();
+        let source = crate::nixpkgs::json_cache::JsonSource::new(file, &dirs.cache, &tree_key)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let before = index.entries.len();
+        index = source
+            .build(index, Some(&root))
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        eprintln!(
+            "merged packages from {} ({} new entries)",
+            file.display(),
+            index.entries.len() - before
+        );
     }
     if eval {
         let nix = workspace
@@ -594,8 +713,6 @@ fn index(
         index.merge(entries);
     }
     index.sort();
-    let identity = cache::identity(&root);
-    let path = crate::workspace::index_cache_path(&workspace, &root);
     // The cache holds what every later command starts from: the static index, refined by
     // evaluation when asked for.
     std::fs::create_dir_all(&workspace.cache_dir)
@@ -632,8 +749,14 @@ fn index(
     Ok(ExitCode::SUCCESS)
 }
 
-fn doc(options: &OpenOptions, dirs: &Dirs, name: &str, json: bool) -> Result<ExitCode, Failure> {
-    let searchable = load_searchable(options, dirs, None)?;
+fn doc(
+    options: &OpenOptions,
+    dirs: &Dirs,
+    name: &str,
+    json: bool,
+    from_json: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let searchable = load_searchable(options, dirs, from_json)?;
     // `concatStringsSep` means `lib.concatStringsSep` unless it is an attribute of its own.
     let entry = searchable
         .get(name)

@@ -216,17 +216,55 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Finds `nix` (honouring `NIXBENCH_NIX` for tests and unusual installs) and asks it for its version.
-/// Blocking; the TUI calls it from a background task.
-pub fn detect() -> Result<NixInfo, NixError> {
+/// Finds `nix`, honouring `NIXBENCH_NIX` for tests and unusual installs.
+fn find_program() -> Result<PathBuf, NixError> {
     let program = match std::env::var_os("NIXBENCH_NIX") {
         Some(explicit) if explicit.is_empty() => None,
         Some(explicit) => Some(PathBuf::from(explicit)),
         None => find_on_path("nix"),
     };
-    let program = program.ok_or_else(|| NixError::NotFound {
+    program.ok_or_else(|| NixError::NotFound {
         searched: std::env::var("PATH").unwrap_or_default(),
-    })?;
+    })
+}
+
+/// Like [`detect`], but remembers the answer in `cache_dir` keyed by the binary's path, size, time
+/// and inode, so commands run many times a day (`nixbench index`) start no process to learn it.
+pub fn detect_cached(cache_dir: &Path) -> Result<NixInfo, NixError> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let program = find_program()?;
+    let Some(meta) = std::fs::canonicalize(&program)
+        .ok()
+        .and_then(|real| Some((real.metadata().ok()?, real)))
+    else {
+        return detect();
+    };
+    let mut hasher = std::hash::DefaultHasher::new();
+    (
+        &meta.1,
+        meta.0.len(),
+        meta.0.mtime(),
+        meta.0.mtime_nsec(),
+        meta.0.ino(),
+    )
+        .hash(&mut hasher);
+    let record = cache_dir.join(format!("nix-version-{:016x}.txt", hasher.finish()));
+    if let Some(info) = std::fs::read_to_string(&record)
+        .ok()
+        .and_then(|banner| NixInfo::from_banner(program.clone(), &banner))
+    {
+        return Ok(info);
+    }
+    let info = detect()?;
+    let _ = crate::config::write_atomic_cache(&record, info.banner.as_bytes());
+    Ok(info)
+}
+
+/// Finds `nix` (honouring `NIXBENCH_NIX` for tests and unusual installs) and asks it for its version.
+/// Blocking; the TUI calls it from a background task.
+pub fn detect() -> Result<NixInfo, NixError> {
+    let program = find_program()?;
     let output = std::process::Command::new(&program)
         .arg("--version")
         .stdin(Stdio::null())

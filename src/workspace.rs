@@ -52,12 +52,28 @@ impl Workspace {
         Self::open_with(options, dirs, false)
     }
 
+    /// Like [`Workspace::open`] for `nixbench index`: Nix's version comes from the cache when the
+    /// binary is unchanged, so re-indexing starts no process to learn it.
+    pub fn open_for_indexing(options: &OpenOptions, dirs: &Dirs) -> Self {
+        let nix = crate::nix::detect_cached(&dirs.cache).map_err(|e| e.to_string());
+        Self::open_detected(options, dirs, true, nix)
+    }
+
     fn open_with(options: &OpenOptions, dirs: &Dirs, detect_nix: bool) -> Self {
         let nix = if detect_nix {
             crate::nix::detect().map_err(|e| e.to_string())
         } else {
             Err("not checked".to_string())
         };
+        Self::open_detected(options, dirs, detect_nix, nix)
+    }
+
+    fn open_detected(
+        options: &OpenOptions,
+        dirs: &Dirs,
+        detect_nix: bool,
+        nix: Result<NixInfo, String>,
+    ) -> Self {
         let project = project::find_project(&options.directory);
         let reason = if options.demo {
             Some("--demo".to_string())
@@ -155,7 +171,15 @@ impl Workspace {
 /// builtins are not part of the key, so commands that never start Nix (`search`, `doc`) find the
 /// cache too; `nixbench index` rebuilds it with them.
 pub fn index_cache_path(workspace: &Workspace, root: &Path) -> PathBuf {
-    let mut key = crate::nixpkgs::cache::identity(root).key;
+    index_cache_path_for(workspace, &crate::nixpkgs::cache::identity(root))
+}
+
+/// [`index_cache_path`] for an identity already worked out (a plain tree's costs a pass over it).
+pub fn index_cache_path_for(
+    workspace: &Workspace,
+    identity: &crate::nixpkgs::cache::Identity,
+) -> PathBuf {
+    let mut key = identity.key.clone();
     if workspace.demo_dir.is_some()
         && matches!(workspace.nixpkgs.found, Some(NixpkgsSource::Demo { .. }))
     {

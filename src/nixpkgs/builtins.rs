@@ -34,13 +34,24 @@ pub fn embedded() -> Vec<Entry> {
         .collect()
 }
 
-/// What the installed Nix says about its builtins. Newer releases describe themselves
-/// (`nix __dump-language`, `nix __dump-builtins`); Nix 2.8 has neither, so there only the names
-/// come from `builtins.attrNames builtins` and docs come from the embedded set.
+/// What the installed Nix says about its builtins. Releases describe themselves
+/// (`nix __dump-language` from 2.24, `nix __dump-builtins` before); where neither answers, only the
+/// names come from `builtins.attrNames builtins` and docs from the embedded set.
 pub fn from_installed_nix(nix: &crate::nix::NixInfo) -> Result<Vec<Entry>, String> {
-    for command in [["__dump-language"], ["__dump-builtins"]] {
-        let mut args: Vec<std::ffi::OsString> = nix.common_args();
-        args.insert(0, command[0].into());
+    // One process: the command this version has (`__dump-language` from Nix 2.24, Lix 2.90).
+    let command = if nix.version >= crate::nix::Version::new(2, 24, 0) {
+        "__dump-language"
+    } else {
+        "__dump-builtins"
+    };
+    {
+        // Nix 2.8 rejects `__dump-builtins` followed by options (`--extra-experimental-features`).
+        let mut args: Vec<std::ffi::OsString> = if command == "__dump-language" {
+            nix.common_args()
+        } else {
+            Vec::new()
+        };
+        args.insert(0, command.into());
         if let Ok(json) = crate::nix::run_blocking(&nix.program, &args, None) {
             if let Some(entries) = parse_dump(&json) {
                 return Ok(entries);

@@ -71,31 +71,76 @@ fn git_revision(root: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Hash of every `.nix` file's path, size and mtime under lib/ and pkgs/.
+/// Hash of every `.nix` file's path, size and mtime under lib/ and pkgs/: one pass over the
+/// directories' metadata (file types come with the listing; one `stat` per `.nix` file, none per
+/// directory), no file read, the subtrees spread over the cores.
 fn tree_fingerprint(root: &Path) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    let mut stack = vec![root.join("lib"), root.join("pkgs")];
-    let mut files = Vec::new();
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if entry.file_name().to_string_lossy().ends_with(".nix") {
-                if let Ok(meta) = entry.metadata() {
-                    files.push((entry.path(), meta.len(), mtime_nanos(&entry.path())));
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Units: lib/, and each directory directly under pkgs/ (by-name, development, tools, ...).
+    let mut units = vec![root.join("lib")];
+    let mut files: Vec<(PathBuf, u64, i64, i64)> = Vec::new();
+    match std::fs::read_dir(root.join("pkgs")) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                match entry.file_type() {
+                    Ok(kind) if kind.is_dir() => units.push(entry.path()),
+                    _ => stat_nix_file(&entry, &mut files),
                 }
             }
         }
+        Err(_) => units.push(root.join("pkgs")),
     }
-    files.sort();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let parts: Vec<Vec<(PathBuf, u64, i64, i64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut found = Vec::new();
+                    while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let mut stack = vec![unit.clone()];
+                        while let Some(dir) = stack.pop() {
+                            let Ok(entries) = std::fs::read_dir(&dir) else {
+                                continue;
+                            };
+                            for entry in entries.flatten() {
+                                match entry.file_type() {
+                                    Ok(kind) if kind.is_dir() => stack.push(entry.path()),
+                                    _ => stat_nix_file(&entry, &mut found),
+                                }
+                            }
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    files.extend(parts.into_iter().flatten());
+    files.sort_unstable();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     files.hash(&mut hasher);
     hasher.finish()
+}
+
+/// Records a `.nix` file's path, size and modification time (one `stat`).
+fn stat_nix_file(entry: &std::fs::DirEntry, files: &mut Vec<(PathBuf, u64, i64, i64)>) {
+    use std::os::unix::fs::MetadataExt;
+    if !entry.file_name().as_encoded_bytes().ends_with(b".nix") {
+        return;
+    }
+    if let Ok(meta) = entry.metadata() {
+        files.push((entry.path(), meta.len(), meta.mtime(), meta.mtime_nsec()));
+    }
 }
 
 /// Where the cache for a key (a tree's identity plus anything else the index depends on) lives.
@@ -105,10 +150,34 @@ pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
     cache_dir.join(format!("index-{name}.bin"))
 }
 
+/// The bytes of a cache file: mapped, so opening reads only the pages a search touches (the keys,
+/// and the entries it shows), or read into memory where mapping is not possible.
+pub enum CacheBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for CacheBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            CacheBytes::Mapped(map) => map,
+            CacheBytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
 /// Opens a cache as a searchable index without decoding its entries.
 pub fn open(path: &Path) -> Option<Searchable> {
-    let bytes = std::fs::read(path).ok()?;
-    open_bytes(bytes)
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: read-only. nixbench replaces a cache by renaming a new file over it, never by writing
+    // into it, so the mapped file does not change while it is open; every field read from it is
+    // bounds-checked, so even a file damaged by someone else is a miss, not a wrong read.
+    let bytes = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => CacheBytes::Mapped(map),
+        Err(_) => CacheBytes::Owned(std::fs::read(path).ok()?),
+    };
+    open_cache_bytes(bytes)
 }
 
 /// Writes atomically, so nobody ever reads half a cache; a cache lost in a crash is rebuilt, and
@@ -333,6 +402,10 @@ pub(crate) fn decode_name_at(bytes: &[u8], offset: u32) -> Option<String> {
 /// Reads the header, offsets and keys; entries stay encoded. Anything unexpected (an old format, a
 /// truncated file) is a miss, not an error.
 pub fn open_bytes(bytes: Vec<u8>) -> Option<Searchable> {
+    open_cache_bytes(CacheBytes::Owned(bytes))
+}
+
+fn open_cache_bytes(bytes: CacheBytes) -> Option<Searchable> {
     let mut r = Reader {
         bytes: &bytes,
         at: 0,

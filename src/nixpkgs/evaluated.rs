@@ -1,13 +1,11 @@
 //! Packages from evaluation: the JSON printed by `nix-env -f PATH -qaP --json --meta` (also the shape
 //! of a channel's packages.json, which wraps it in `{ "packages": ... }`).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
 use thiserror::Error;
 
-use super::{Entry, EntryKind};
+use super::{json_import, Entry};
 
 #[derive(Debug, Error)]
 pub enum ImportError {
@@ -25,141 +23,62 @@ pub enum ImportError {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Document {
-    Channel {
-        packages: BTreeMap<String, RawPackage>,
-    },
-    Plain(BTreeMap<String, RawPackage>),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawPackage {
-    name: Option<String>,
-    pname: Option<String>,
-    version: Option<String>,
-    meta: RawMeta,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawMeta {
-    description: Option<String>,
-    long_description: Option<String>,
-    homepage: Option<serde_json::Value>,
-    license: Option<serde_json::Value>,
-    main_program: Option<String>,
-    platforms: Option<serde_json::Value>,
-    position: Option<String>,
-}
-
-/// Reads the file; `root` (the nixpkgs directory) makes positions relative.
+/// Reads the file in one streaming pass (see [`super::json_import`]); `root` (the nixpkgs
+/// directory) makes positions relative. Entries come back sorted by name, one per attribute (the
+/// last of duplicates).
 pub fn import_file(path: &Path, root: Option<&Path>) -> Result<Vec<Entry>, ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Read {
+    let read_error = |source| ImportError::Read {
         path: path.display().to_string(),
         source,
-    })?;
-    import_reader(std::io::BufReader::new(file), root).map_err(|source| ImportError::Json {
-        path: path.display().to_string(),
-        source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    // Mapped privately, not read: the file's pages stay in the page cache instead of a copy on the
+    // heap, and the few bytes `parse_parallel` cuts at are copied on write, never written back.
+    // SAFETY: the map lives only during this call; a file truncated meanwhile by another process
+    // is the one hazard, which every mmap reader shares.
+    let mapped = unsafe { memmap2::MmapOptions::new().map_copy(&file) };
+    let parsed = match mapped {
+        Ok(mut bytes) => json_import::parse_parallel(&mut bytes, root),
+        // Not mappable (a pipe, /dev/stdin): read it.
+        Err(_) => {
+            let mut bytes = std::fs::read(path).map_err(read_error)?;
+            json_import::parse_parallel(&mut bytes, root)
+        }
+    };
+    parsed
+        .map(sorted_unique)
+        .map_err(|source| ImportError::Json {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 pub fn import_reader(
-    reader: impl std::io::Read,
+    mut reader: impl std::io::Read,
     root: Option<&Path>,
 ) -> Result<Vec<Entry>, serde_json::Error> {
-    let document: Document = serde_json::from_reader(reader)?;
-    let packages = match document {
-        Document::Channel { packages } | Document::Plain(packages) => packages,
-    };
-    Ok(packages
-        .into_iter()
-        .map(|(attr, raw)| to_entry(attr, raw, root))
-        .collect())
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(serde_json::Error::io)?;
+    json_import::parse(&bytes, root).map(sorted_unique)
 }
 
-fn to_entry(attr: String, raw: RawPackage, root: Option<&Path>) -> Entry {
-    let (pname, version) = match (raw.pname, raw.version) {
-        (Some(p), Some(v)) => (Some(p), Some(v)),
-        (p, v) => {
-            // Older nix-env prints only `name`: split at the first dash followed by a digit.
-            let name = raw.name.unwrap_or_default();
-            let split = name.char_indices().find(|&(i, c)| {
-                c == '-' && name[i + 1..].starts_with(|d: char| d.is_ascii_digit())
-            });
-            match split {
-                Some((i, _)) => (
-                    p.or(Some(name[..i].to_string())),
-                    v.or(Some(name[i + 1..].to_string())),
-                ),
-                None => (p.or(Some(name)), v),
+/// Sorts by name (a no-op check for nix-env's output, which is sorted) and keeps the last of
+/// duplicate names, as reading the JSON object into a map would.
+fn sorted_unique(mut entries: Vec<Entry>) -> Vec<Entry> {
+    if !entries.is_sorted_by(|a, b| a.name < b.name) {
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match unique.last_mut() {
+                Some(last) if last.name == entry.name => *last = entry,
+                _ => unique.push(entry),
             }
         }
-    };
-    let (file, line) = raw
-        .meta
-        .position
-        .as_deref()
-        .and_then(|pos| pos.rsplit_once(':'))
-        .map(|(file, line)| {
-            let file = root
-                .and_then(|root| Path::new(file).strip_prefix(root).ok())
-                .map(|rel| rel.display().to_string())
-                .unwrap_or_else(|| file.to_string());
-            (Some(file), line.parse().ok())
-        })
-        .unwrap_or((None, None));
-    Entry {
-        name: attr,
-        kind: Some(EntryKind::Package),
-        pname,
-        version: version.filter(|v| !v.is_empty()),
-        description: raw.meta.description,
-        long_description: raw.meta.long_description.map(|s| s.trim().to_string()),
-        homepage: raw.meta.homepage.as_ref().and_then(first_string),
-        license: raw.meta.license.as_ref().and_then(license_text),
-        main_program: raw.meta.main_program,
-        platforms: raw
-            .meta
-            .platforms
-            .map(|p| match p {
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default(),
-        file,
-        line,
-        ..Entry::default()
+        entries = unique;
     }
-}
-
-fn first_string(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(items) => items.iter().find_map(first_string),
-        _ => None,
-    }
-}
-
-/// Licenses come as a string, an object with `spdxId`/`shortName`, or a list of either.
-fn license_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Object(map) => ["spdxId", "shortName", "fullName"]
-            .iter()
-            .find_map(|key| map.get(*key).and_then(|v| v.as_str()).map(str::to_string)),
-        serde_json::Value::Array(items) => {
-            let names: Vec<String> = items.iter().filter_map(license_text).collect();
-            (!names.is_empty()).then(|| names.join(", "))
-        }
-        _ => None,
-    }
+    entries
 }
 
 /// Runs `nix-env -f ROOT -qaP --json --meta` and parses what it prints, calling `progress(seen)`

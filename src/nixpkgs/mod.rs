@@ -7,8 +7,11 @@ pub mod docs;
 pub mod evaluated;
 mod excerpt;
 pub mod fast_package;
+pub mod json_cache;
+pub mod json_import;
 pub mod refine;
 pub mod search;
+pub mod source_key;
 pub mod static_index;
 
 pub use excerpt::{excerpt, Excerpt};
@@ -109,29 +112,37 @@ impl Index {
     }
 
     /// Adds entries, replacing any with the same name (later sources refine earlier ones, field by
-    /// field: an evaluated version beats a static one, a static doc comment is kept).
-    pub fn merge(&mut self, incoming: Vec<Entry>) {
-        // Sort once, then binary-search: merging a few builtins into 150k packages must not hash
-        // every name.
+    /// field: an evaluated version beats a static one, a static doc comment is kept). Linear in
+    /// both sides after sorting `incoming`: the two sorted lists are merged in one pass.
+    pub fn merge(&mut self, mut incoming: Vec<Entry>) {
+        if incoming.is_empty() {
+            return;
+        }
         self.sort();
-        let mut appended = Vec::new();
+        // Stable, so refinements among duplicates in `incoming` apply in the order given.
+        if !incoming.is_sorted_by(|a, b| a.name <= b.name) {
+            incoming.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        let existing = std::mem::take(&mut self.entries);
+        let mut merged: Vec<Entry> = Vec::with_capacity(existing.len() + incoming.len());
+        let mut existing = existing.into_iter().peekable();
         for entry in incoming {
-            let found = self
-                .entries
-                .binary_search_by(|e| e.name.as_str().cmp(&entry.name))
-                .ok();
-            match found {
-                Some(i) => refine(&mut self.entries[i], entry),
-                None => match appended.iter().position(|e: &Entry| e.name == entry.name) {
-                    Some(j) => refine(&mut appended[j], entry),
-                    None => appended.push(entry),
+            while let Some(old) = existing.next_if(|old| old.name < entry.name) {
+                merged.push(old);
+            }
+            match merged.last_mut() {
+                Some(last) if last.name == entry.name => refine(last, entry),
+                _ => match existing.next_if(|old| old.name == entry.name) {
+                    Some(mut old) => {
+                        refine(&mut old, entry);
+                        merged.push(old);
+                    }
+                    None => merged.push(entry),
                 },
             }
         }
-        if !appended.is_empty() {
-            self.entries.extend(appended);
-            self.sort();
-        }
+        merged.extend(existing);
+        self.entries = merged;
     }
 
     /// Sorts by name (a no-op when already sorted, which is checked in one pass).

@@ -119,7 +119,7 @@ enum Store {
     /// Encoded in a cache file, decoded one entry at a time when shown: a search over 150k entries
     /// touches only the few it displays.
     Cache {
-        bytes: Arc<Vec<u8>>,
+        bytes: Arc<super::cache::CacheBytes>,
         offsets: Vec<u32>,
         problems: Vec<String>,
     },
@@ -167,7 +167,7 @@ impl Searchable {
 
     /// A searchable index over a cache file's bytes (see `cache::open`).
     pub(crate) fn from_parts(
-        bytes: Arc<Vec<u8>>,
+        bytes: Arc<super::cache::CacheBytes>,
         offsets: Vec<u32>,
         problems: Vec<String>,
         keys: Vec<Keys>,

@@ -207,16 +207,28 @@ pub fn index_tree(root: &Path) -> Index {
 
 /// Like [`index_tree`], calling `report(done, total)` now and then from the worker threads.
 pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync)) -> Index {
-    // Units of work: lib, the package-set files with their callPackage lines, and each
-    // pkgs/by-name shard directory (listed by the worker that takes it, so listing is parallel too).
-    let mut units = vec![Unit::Lib, Unit::PackageSets];
+    // The package-set files are parsed first: their callPackage lines (120k in a tree laid out
+    // like older nixpkgs) become units of their own, so those files are read on every core too.
+    let mut set_problems = Vec::new();
+    let set_jobs = package_set_jobs(root, &mut set_problems);
+    // Units of work: lib, runs of the package-set jobs, and each pkgs/by-name shard directory
+    // (listed by the worker that takes it, so listing is parallel too).
+    let mut units = vec![Unit::Lib];
+    units.extend(
+        (0..set_jobs.len())
+            .step_by(JOBS_PER_UNIT)
+            .map(|start| Unit::PackageSets(start..(start + JOBS_PER_UNIT).min(set_jobs.len()))),
+    );
     if let Ok(shards) = std::fs::read_dir(root.join("pkgs/by-name")) {
         let mut dirs: Vec<PathBuf> = shards.flatten().map(|e| e.path()).collect();
         dirs.sort();
         units.extend(dirs.into_iter().map(Unit::Shard));
     }
-    let mut index = Index::default();
-    for (entries, problems) in run_units(root, &units, report) {
+    let mut index = Index {
+        problems: set_problems,
+        ..Index::default()
+    };
+    for (entries, problems) in run_units(root, &units, &set_jobs, report) {
         index.entries.extend(entries);
         index.problems.extend(problems);
     }
@@ -225,6 +237,10 @@ pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync))
     index.sort();
     index
 }
+
+/// Package-set jobs per unit: small enough to spread over the cores, large enough that taking a
+/// unit costs nothing beside reading its files.
+const JOBS_PER_UNIT: usize = 512;
 
 /// Removes `.` and `..` components without touching the file system.
 pub fn normalize(path: &Path) -> PathBuf {
@@ -300,7 +316,15 @@ fn read_file(
     });
     match read {
         Ok(filled) => Some(filled),
-        Err(err) if optional && err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err)
+            if optional
+                && matches!(
+                    err.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+        {
+            None
+        }
         Err(err) => {
             problems.push(format!("{}: {err}", relative(root, path)));
             None
@@ -434,6 +458,9 @@ struct PackageJob {
     path: PathBuf,
     /// A by-name directory may hold no package.nix: then a missing file is no problem.
     optional: bool,
+    /// Read when `path` does not exist: `callPackage ../x` means `../x/default.nix` when `../x` is
+    /// a directory, else the file `../x` itself. Trying the directory form first costs no `stat`.
+    fallback: Option<PathBuf>,
 }
 
 /// The packages a shard directory of pkgs/by-name holds, in name order.
@@ -448,6 +475,7 @@ fn shard_jobs(shard: &Path) -> Vec<PackageJob> {
             attr: package.file_name().to_string_lossy().into_owned(),
             path: package.path().join("package.nix"),
             optional: true,
+            fallback: None,
         })
         .collect();
     jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
@@ -467,14 +495,17 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
         };
         let dir = path.parent().unwrap_or(root).to_path_buf();
         for (attr, rel) in call_package_lines(&source) {
-            let mut target = dir.join(&rel);
-            if target.is_dir() {
-                target = target.join("default.nix");
-            }
+            let target = dir.join(&rel);
+            let (path, fallback) = if rel.ends_with(".nix") {
+                (target, None)
+            } else {
+                (target.join("default.nix"), Some(target))
+            };
             jobs.push(PackageJob {
                 attr: format!("{prefix}{attr}"),
-                path: target,
+                path,
                 optional: false,
+                fallback,
             });
         }
     }
@@ -518,7 +549,8 @@ fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
 /// A piece of the tree one worker indexes.
 enum Unit {
     Lib,
-    PackageSets,
+    /// A run of the package-set files' callPackage jobs.
+    PackageSets(std::ops::Range<usize>),
     Shard(PathBuf),
 }
 
@@ -530,6 +562,7 @@ type UnitResult = (usize, Vec<Entry>, Vec<String>);
 fn run_units(
     root: &Path,
     units: &[Unit],
+    set_jobs: &[PackageJob],
     report: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<(Vec<Entry>, Vec<String>)> {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -562,7 +595,7 @@ fn run_units(
                                 entries
                             }
                             Unit::Lib => Vec::new(),
-                            Unit::PackageSets => package_set_jobs(root, &mut problems)
+                            Unit::PackageSets(range) => set_jobs[range.clone()]
                                 .iter()
                                 .filter_map(|job| {
                                     package_from_file(root, job, &mut buffer, &mut problems)
@@ -605,7 +638,31 @@ fn package_from_file(
     buffer: &mut Vec<u8>,
     problems: &mut Vec<String>,
 ) -> Option<Entry> {
-    let filled = read_file(root, &job.path, job.optional, buffer, problems)?;
+    let (filled, path) = match &job.fallback {
+        None => (
+            read_file(root, &job.path, job.optional, buffer, problems)?,
+            job.path.clone(),
+        ),
+        Some(fallback) => match read_file(root, &job.path, true, buffer, problems) {
+            Some(filled) => (filled, job.path.clone()),
+            None => (
+                read_file(root, fallback, job.optional, buffer, problems)?,
+                fallback.clone(),
+            ),
+        },
+    };
+    let resolved;
+    let job = if path == job.path {
+        job
+    } else {
+        resolved = PackageJob {
+            attr: job.attr.clone(),
+            path,
+            optional: job.optional,
+            fallback: None,
+        };
+        &resolved
+    };
     let Ok(text) = std::str::from_utf8(&buffer[..filled]) else {
         problems.push(not_utf8(root, &job.path));
         return None;
@@ -843,6 +900,7 @@ mod tests {
             attr: "x".into(),
             path: PathBuf::from("/r/x/package.nix"),
             optional: false,
+            fallback: None,
         };
         assert_eq!(
             entry_from_fields(root, &job, fields),

@@ -443,3 +443,52 @@ fn watch_rejects_a_bad_ssh_url_and_a_missing_file() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/build.log"));
 }
+
+/// `--from-json` needs no nixpkgs: inside a project whose locked nixpkgs is not in the store, and
+/// outside any project, `index`, `search` and `doc` read the file (imported once, then cached).
+#[test]
+fn from_json_works_where_the_locked_nixpkgs_is_absent() {
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("flake.nix"),
+        "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = { nixpkgs, ... }: { }; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("flake.lock"),
+        r#"{"nodes":{"root":{"inputs":{"nixpkgs":"nixpkgs"}},"nixpkgs":{"locked":{"type":"github","owner":"NixOS","repo":"nixpkgs","rev":"0123456789abcdef0123456789abcdef01234567","narHash":"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}},"root":"root","version":7}"#,
+    )
+    .unwrap();
+    let json = fixture("golden/nix-2.8.0/nix-env-qaP.json");
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let mut cmd = Command::cargo_bin("nixbench").unwrap();
+        cmd.current_dir(dir)
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("NIX_PATH", "")
+            .args(args)
+            .arg("--from-json")
+            .arg(&json);
+        cmd.assert()
+    };
+    for dir in [project.as_path(), home.path()] {
+        run(dir, &["search", "ripgrep", "--json", "--limit", "5"])
+            .success()
+            .stdout(predicate::str::contains("\"name\": \"ripgrep\""));
+        // The second search opens the cache written by the first.
+        run(dir, &["search", "ripgrep", "--json", "--limit", "5"])
+            .success()
+            .stdout(predicate::str::contains(
+                "pkgs/by-name/ri/ripgrep/package.nix",
+            ));
+        run(dir, &["doc", "ripgrep", "--json"])
+            .success()
+            .stdout(predicate::str::contains("\"main_program\": \"rg\""));
+        run(dir, &["index"])
+            .success()
+            .stdout(predicate::str::contains("packages"));
+    }
+}
