@@ -6,8 +6,11 @@ pub mod cache;
 pub mod docs;
 pub mod evaluated;
 pub mod fast_package;
+pub mod lib_index;
 pub mod search;
+pub mod static_eval;
 pub mod static_index;
+pub mod static_lib;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,7 @@ mod cli;
 mod e2e;
 mod explain;
 mod flake;
+mod real_lib;
 mod real_nix;
 mod snapshots;
 mod ssh;
