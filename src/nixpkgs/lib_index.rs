@@ -298,6 +298,9 @@ impl Evaluator {
                         attrs.extend(right.attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
                         Val::Set(Rc::new(SetVal { attrs }))
                     }
+                    // `private // { inherit … }` with `private` computed: the right side's
+                    // attributes are in the result as written, whatever the left holds.
+                    (_, Val::Set(right)) => Val::Set(right),
                     _ => Val::Unknown,
                 }
             }
@@ -529,7 +532,13 @@ impl Evaluator {
                         Origin::Other,
                     ),
                 };
-                let pos = Some(self.pos_of(attr.syntax(), file));
+                let pos = Some(match inherit_anchor(&inherit) {
+                    Some(offset) => Pos {
+                        file,
+                        line: self.source(file).line_of(offset),
+                    },
+                    None => self.pos_of(attr.syntax(), file),
+                });
                 set.attrs.insert(
                     name,
                     Attr {
@@ -575,6 +584,16 @@ impl Evaluator {
             },
         );
     }
+}
+
+/// Where Nix (2.8) places inherited attributes: right after `inherit (from)`, or after the
+/// `inherit` keyword, not at each name; a multi-line `inherit` puts them all on its first line.
+fn inherit_anchor(inherit: &ast::Inherit) -> Option<usize> {
+    let end = match inherit.from() {
+        Some(from) => from.syntax().text_range().end(),
+        None => inherit.inherit_token()?.text_range().end(),
+    };
+    Some(usize::from(end).saturating_sub(1))
 }
 
 fn empty_env() -> Env {
