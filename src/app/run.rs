@@ -150,6 +150,18 @@ fn start_loaders(workspace: &Workspace, tx: &UnboundedSender<Msg>, build_sources
     let ws = workspace.clone();
     let sender = tx.clone();
     tokio::task::spawn_blocking(move || {
+        if let Some(missing) = &ws.nixpkgs.missing {
+            // The pinned nixpkgs is not here: say so, and search what is.
+            let fallback = workspace::load_fallback(&ws);
+            let _ = sender.send(Msg::PinnedMissing(super::state::PinnedMissing {
+                headline: missing.headline(),
+                fetch_command: missing.fetch_command(),
+                sources: fallback.sources,
+                fetching: None,
+            }));
+            let _ = sender.send(Msg::IndexLoaded(Ok(Arc::new(fallback.searchable))));
+            return;
+        }
         let result = workspace::load_searchable(&ws).map(Arc::new);
         let _ = sender.send(Msg::IndexLoaded(result));
     });
@@ -523,6 +535,11 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
                         });
                     });
                 }
+                Effect::FetchNixpkgs => {
+                    let ws = workspace.clone();
+                    let sender = tx.clone();
+                    tokio::task::spawn_blocking(move || fetch_pinned_nixpkgs(&ws, &sender));
+                }
                 Effect::EvaluateIndex => {
                     if evaluating.load(Ordering::SeqCst) {
                         continue;
@@ -633,4 +650,75 @@ async fn event_loop(options: RunOptions) -> anyhow::Result<Outcome> {
         frames,
         busiest_second,
     })
+}
+
+/// Fetches the nixpkgs flake.lock pins (its one fetch command), passing its output on as
+/// progress; once it is in the store, indexes it and hands the index to the tab.
+fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
+    use std::io::BufRead;
+    let done = |result| {
+        let _ = sender.send(Msg::FetchDone(result));
+    };
+    let Some(args) = workspace
+        .nixpkgs
+        .missing
+        .as_ref()
+        .and_then(|m| m.fetch_args())
+    else {
+        return done(Err("flake.lock does not say how to fetch it".into()));
+    };
+    let program = match &workspace.nix {
+        Ok(nix) => nix.program.clone(),
+        Err(_) => PathBuf::from("nix"),
+    };
+    let child = std::process::Command::new(&program)
+        .args(&args)
+        .current_dir(&workspace.root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => return done(Err(format!("{}: {err}", program.display()))),
+    };
+    let tracked = crate::nix::Tracked::new(&child);
+    let mut last = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let line = line.trim().to_string();
+            if !line.is_empty() {
+                let _ = sender.send(Msg::FetchProgress(line.clone()));
+                last = line;
+            }
+        }
+    }
+    let status = child.wait();
+    drop(tracked);
+    if !status.is_ok_and(|s| s.success()) {
+        return done(Err(crate::nix::error_message(&last)));
+    }
+    let mut fetched = workspace.clone();
+    fetched.nixpkgs = crate::project::find_nixpkgs(
+        None,
+        workspace.project.as_ref(),
+        &crate::project::Environment::from_process(),
+    );
+    if fetched.nixpkgs.missing.is_some() {
+        return done(Err(
+            "the fetch finished but the locked revision is still not in the store".into(),
+        ));
+    }
+    let root = fetched
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(|s| s.path())
+        .map(PathBuf::from);
+    done(Ok(root));
+    let result = workspace::load_searchable(&fetched).map(Arc::new);
+    let _ = sender.send(Msg::IndexLoaded(result));
 }
