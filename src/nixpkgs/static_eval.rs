@@ -148,8 +148,12 @@ pub struct PackageFields {
 }
 
 /// Reads a package file's fields; `None` when its result is not a builder call on a set.
-pub fn package_fields(root: &ast::Root) -> Option<PackageFields> {
-    let mut eval = Evaluator { depth: 0 };
+/// `passed` names the arguments its caller passes (`*`: any), whose defaults are then unknown.
+pub fn package_fields(root: &ast::Root, passed: &[String]) -> Option<PackageFields> {
+    let mut eval = Evaluator {
+        depth: 0,
+        passed: passed.to_vec(),
+    };
     let (set, scope) = eval.package_set(root.expr()?, Scope::default())?;
     let package = match &set {
         SetExpr::Plain(node) => Val::Set(
@@ -267,6 +271,8 @@ fn insert_path(bindings: &mut Bindings, names: &[String], binding: Binding) {
 
 struct Evaluator {
     depth: usize,
+    /// Arguments the caller passes: their defaults are not what the file gets.
+    passed: Vec<String>,
 }
 
 impl Evaluator {
@@ -277,7 +283,7 @@ impl Evaluator {
         for _ in 0..32 {
             expr = match expr {
                 ast::Expr::Lambda(lambda) => {
-                    scope = bind_param(&lambda, &scope);
+                    scope = bind_param(&lambda, &scope, &self.passed);
                     lambda.body()?
                 }
                 ast::Expr::LetIn(let_in) => {
@@ -496,7 +502,7 @@ fn comparable(val: &Val) -> bool {
 /// Binds a lambda's parameter: `lib` to lib itself, arguments with a default to it (callPackage
 /// finds no `version` or `enableFoo` in nixpkgs, so the default is what the package gets), any
 /// other argument to an unknown value.
-fn bind_param(lambda: &ast::Lambda, scope: &Scope) -> Scope {
+fn bind_param(lambda: &ast::Lambda, scope: &Scope, passed: &[String]) -> Scope {
     let mut opaque = Vec::new();
     let mut values = HashMap::new();
     match lambda.param() {
@@ -518,7 +524,8 @@ fn bind_param(lambda: &ast::Lambda, scope: &Scope) -> Scope {
                     continue;
                 };
                 let name = name.text().to_string();
-                match entry.default() {
+                let is_passed = passed.iter().any(|p| p == &name || p == "*");
+                match entry.default().filter(|_| !is_passed) {
                     Some(default) => {
                         values.insert(name, Binding::Expr(ExprRef(default), None));
                     }
@@ -556,5 +563,74 @@ fn builder_set(arg: ast::Expr, scope: Scope) -> Option<(SetExpr, Scope)> {
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str, passed: &[&str]) -> (Option<String>, Option<String>, Option<String>) {
+        let root = ast::Root::parse(text).tree();
+        let passed: Vec<String> = passed.iter().map(|s| s.to_string()).collect();
+        let f = package_fields(&root, &passed).expect("a package");
+        (f.pname, f.version, f.description)
+    }
+
+    fn some(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn the_package_is_the_result_not_a_derivation_bound_in_let() {
+        let text = r#"{ lib, buildNpmPackage, stdenv }:
+            let
+              version = "1.1.400";
+              pyright-root = buildNpmPackage { pname = "pyright-root"; inherit version; };
+            in buildNpmPackage rec {
+              pname = "pyright";
+              inherit version;
+              meta.description = "Type checker for ${pname}";
+            }"#;
+        assert_eq!(
+            fields(text, &[]),
+            (
+                some("pyright"),
+                some("1.1.400"),
+                some("Type checker for pyright")
+            )
+        );
+    }
+
+    #[test]
+    fn final_attrs_defaults_and_lib_helpers() {
+        let text = r#"{ lib, stdenv, version ? "2.1.0", withGui ? false, enableX }:
+            stdenv.mkDerivation (finalAttrs: {
+              pname = "tool";
+              inherit version;
+              meta = with lib; {
+                description = "Tool ${versions.majorMinor finalAttrs.version}"
+                  + optionalString withGui " with a GUI"
+                  + lib.optionalString (!withGui) (toLower " (CLI)");
+              };
+            })"#;
+        assert_eq!(
+            fields(text, &[]),
+            (some("tool"), some("2.1.0"), some("Tool 2.1 (cli)"))
+        );
+        // A default the caller overrides is not known.
+        assert_eq!(fields(text, &["version"]).1, None);
+        let unknown = text.replace("optionalString withGui", "optionalString enableX");
+        assert_eq!(fields(&unknown, &[]).2, None);
+    }
+
+    #[test]
+    fn unknown_names_stay_unknown() {
+        let text = r#"{ lib, stdenv, foo }: with foo; stdenv.mkDerivation {
+              pname = name;
+              version = foo.version;
+              meta.description = lib.mkDescription "x";
+            }"#;
+        assert_eq!(fields(text, &[]), (None, None, None));
     }
 }

@@ -342,6 +342,9 @@ struct PackageJob {
     path: PathBuf,
     /// A by-name directory may hold no package.nix: then a missing file is no problem.
     optional: bool,
+    /// Arguments the callPackage line passes (`{ version = "1"; }`): their defaults in the file
+    /// are not what the package gets.
+    passed: Vec<String>,
 }
 
 /// The packages a shard directory of pkgs/by-name holds, in name order.
@@ -356,6 +359,7 @@ fn shard_jobs(shard: &Path) -> Vec<PackageJob> {
             attr: package.file_name().to_string_lossy().into_owned(),
             path: package.path().join("package.nix"),
             optional: true,
+            passed: Vec::new(),
         })
         .collect();
     jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
@@ -374,7 +378,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
             continue;
         };
         let dir = path.parent().unwrap_or(root).to_path_buf();
-        for (attr, rel) in call_package_lines(&source) {
+        for (attr, rel, passed) in call_package_lines(&source) {
             let mut target = dir.join(&rel);
             if target.is_dir() {
                 target = target.join("default.nix");
@@ -383,6 +387,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
                 attr: format!("{prefix}{attr}"),
                 path: target,
                 optional: false,
+                passed,
             });
         }
     }
@@ -391,7 +396,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
 }
 
 /// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
-fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
+fn call_package_lines(source: &SourceFile) -> Vec<(String, String, Vec<String>)> {
     let mut lines = Vec::new();
     for node in source.root.syntax().descendants() {
         let Some(kv) = ast::AttrpathValue::cast(node) else {
@@ -417,7 +422,21 @@ fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
             continue;
         }
         if let Some(ast::Expr::PathRel(path)) = args.last() {
-            lines.push((attr, path.syntax().text().to_string()));
+            // `callPackage ./x { version = "1"; }`: the names passed; anything else given
+            // (`{ } // x`, a variable) may pass any name.
+            let passed = match args.first().filter(|_| args.len() > 1) {
+                Some(ast::Expr::AttrSet(set)) => {
+                    set.attrpath_values()
+                        .filter_map(|kv| attrpath_text(&kv))
+                        .chain(set.inherits().flat_map(|i| {
+                            i.attrs().filter_map(|a| attr_name(&a)).collect::<Vec<_>>()
+                        }))
+                        .collect()
+                }
+                Some(_) => vec!["*".to_string()],
+                None => Vec::new(),
+            };
+            lines.push((attr, path.syntax().text().to_string(), passed));
         }
     }
     lines
@@ -518,14 +537,16 @@ fn package_from_file(
         problems.push(not_utf8(root, &job.path));
         return None;
     };
-    Some(match super::fast_package::extract(text) {
-        Some(fields) => entry_from_fields(root, job, fields),
-        None => package_entry(
-            root,
-            job,
-            &parse_reporting(root, &job.path, text.to_string(), problems),
-        ),
-    })
+    Some(
+        match super::fast_package::extract(text).filter(|_| job.passed.is_empty()) {
+            Some(fields) => entry_from_fields(root, job, fields),
+            None => package_entry(
+                root,
+                job,
+                &parse_reporting(root, &job.path, text.to_string(), problems),
+            ),
+        },
+    )
 }
 
 /// An entry from what the token-level reader found (the same fields `package_entry` reads).
@@ -570,7 +591,7 @@ fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
         line: Some(1),
         ..Entry::default()
     };
-    let Some(fields) = super::static_eval::package_fields(&source.root) else {
+    let Some(fields) = super::static_eval::package_fields(&source.root, &job.passed) else {
         return entry;
     };
     if let Some(offset) = fields.pname_offset {
@@ -746,6 +767,7 @@ mod tests {
             attr: "x".into(),
             path: PathBuf::from("/r/x/package.nix"),
             optional: false,
+            passed: Vec::new(),
         };
         assert_eq!(
             entry_from_fields(root, &job, fields),
