@@ -42,6 +42,9 @@ pub enum Commands {
         shell: Shell,
     },
     /// Search packages, lib functions and builtins.
+    ///
+    /// Exit codes: 0 found, 1 nothing found, 2 usage error, 3 the project's flake.lock pins a
+    /// nixpkgs that is not in the store (builtins and any cached index were searched instead).
     Search {
         /// Words to search for; `lib:`, `pkg:` and `builtins:` prefixes pick a scope.
         query: Vec<String>,
@@ -87,6 +90,9 @@ pub enum Commands {
         force: bool,
     },
     /// Show the docs of a lib function, builtin or package attribute.
+    ///
+    /// Exit codes: 0 found, 1 not found, 2 usage error, 3 the project's flake.lock pins a nixpkgs
+    /// that is not in the store (builtins and any cached index were searched instead).
     Doc {
         name: String,
         #[arg(long)]
@@ -414,27 +420,71 @@ fn tui_with(
     })
 }
 
+/// Exit code of `search` and `doc` when the project's flake.lock pins a nixpkgs that is not in
+/// the store: what else could be searched (builtins, a cached index) was, and its results printed.
+pub const EXIT_NIXPKGS_MISSING: u8 = 3;
+
+/// What `search` and `doc` look in; `partial` when the project's own nixpkgs is missing.
+struct Loaded {
+    searchable: Searchable,
+    partial: bool,
+}
+
+impl Loaded {
+    /// Success, unless the project's nixpkgs was missing (then [`EXIT_NIXPKGS_MISSING`]).
+    fn exit(&self, found: bool) -> ExitCode {
+        match (self.partial, found) {
+            (true, _) => ExitCode::from(EXIT_NIXPKGS_MISSING),
+            (false, true) => ExitCode::SUCCESS,
+            (false, false) => ExitCode::from(1),
+        }
+    }
+}
+
 fn load_searchable(
     options: &OpenOptions,
     dirs: &Dirs,
     from_json: Option<PathBuf>,
-) -> Result<Searchable, Failure> {
+) -> Result<Loaded, Failure> {
+    // --from-json stands alone: it needs no project and no nixpkgs.
     if let Some(file) = from_json {
-        return json_searchable(options, dirs, &file);
+        return json_searchable(options, dirs, &file).map(|searchable| Loaded {
+            searchable,
+            partial: false,
+        });
     }
     let workspace = Workspace::open_for_index(options, dirs);
-    match crate::workspace::load_searchable(&workspace) {
-        Ok(searchable) => Ok(searchable),
+    if let Some(missing) = &workspace.nixpkgs.missing {
+        let fallback = crate::workspace::load_fallback(&workspace);
+        eprintln!("nixbench: {}.", missing.headline());
+        if let Some(command) = missing.fetch_command() {
+            eprintln!("nixbench: fetch it with: {command}");
+        }
+        eprintln!("nixbench: searching instead (not the pinned revision):");
+        for source in &fallback.sources {
+            eprintln!("nixbench:   - {source}");
+        }
+        return Ok(Loaded {
+            searchable: fallback.searchable,
+            partial: true,
+        });
+    }
+    let searchable = match crate::workspace::load_searchable(&workspace) {
+        Ok(searchable) => searchable,
         // An explicit --nixpkgs that points nowhere is a mistake to report.
-        Err(message) if options.nixpkgs.is_some() => Err(Failure::usage(message)),
+        Err(message) if options.nixpkgs.is_some() => return Err(Failure::usage(message)),
         // Otherwise builtins still answer; say what is missing.
         Err(message) => {
             eprintln!("nixbench: {message}\nnixbench: searching builtins only");
             let mut index = crate::nixpkgs::Index::default();
             index.merge(crate::nixpkgs::builtins::embedded());
-            Ok(Searchable::new(Arc::new(index)))
+            Searchable::new(Arc::new(index))
         }
-    }
+    };
+    Ok(Loaded {
+        searchable,
+        partial: false,
+    })
 }
 
 /// The nixpkgs tree named by an explicit `--nixpkgs`, with its workspace and the key of its cache.
@@ -534,7 +584,8 @@ fn search(
     from_json: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let started = std::time::Instant::now();
-    let searchable = load_searchable(options, dirs, from_json)?;
+    let loaded = load_searchable(options, dirs, from_json)?;
+    let searchable = &loaded.searchable;
     timing("index", started);
     let started = std::time::Instant::now();
     let results = searchable
@@ -566,12 +617,9 @@ fn search(
     }
     // The process ends here: freeing 150k entries one by one would cost more than the search.
     let found = !results.hits.is_empty();
-    std::mem::forget(searchable);
-    Ok(if !found {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let code = loaded.exit(found);
+    std::mem::forget(loaded);
+    Ok(code)
 }
 
 fn explain(options: &OpenOptions, dirs: &Dirs, json: bool) -> Result<ExitCode, Failure> {
@@ -718,6 +766,7 @@ fn index(
     std::fs::create_dir_all(&workspace.cache_dir)
         .map_err(|e| Failure::usage(format!("{}: {e}", workspace.cache_dir.display())))?;
     cache::save(&path, &index).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    crate::workspace::record_cache_source(&workspace, &root, &path);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -756,23 +805,28 @@ fn doc(
     json: bool,
     from_json: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
-    let searchable = load_searchable(options, dirs, from_json)?;
+    let loaded = load_searchable(options, dirs, from_json)?;
+    let searchable = &loaded.searchable;
     // `concatStringsSep` means `lib.concatStringsSep` unless it is an attribute of its own.
     let entry = searchable
         .get(name)
         .or_else(|| searchable.get(&format!("lib.{name}")));
     let Some(entry) = entry else {
         let near = searchable.nearest(name, 5);
-        return Err(Failure::not_found(format!(
-            "no `{name}` in the index. Nearest: {}",
-            near.join(", ")
-        )));
+        let message = format!("no `{name}` in the index. Nearest: {}", near.join(", "));
+        if loaded.partial {
+            return Err(Failure {
+                code: EXIT_NIXPKGS_MISSING,
+                message,
+            });
+        }
+        return Err(Failure::not_found(message));
     };
     let mut out = std::io::stdout().lock();
     if json {
         let _ = serde_json::to_writer_pretty(&mut out, &entry);
         let _ = writeln!(out);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(loaded.exit(true));
     }
     let _ = writeln!(out, "{}", entry.name);
     if let Some(c) = &entry.canonical {
@@ -798,7 +852,7 @@ fn doc(
     if let Some(file) = &entry.file {
         let _ = writeln!(out, "\nDefined at {file}:{}", entry.line.unwrap_or(1));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(loaded.exit(true))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -116,6 +116,59 @@ impl fmt::Display for NixpkgsSource {
 pub struct NixpkgsSearch {
     pub found: Option<NixpkgsSource>,
     pub looked: Vec<String>,
+    /// The project's flake.lock pins a nixpkgs that is not in the store (then `found`, if
+    /// anything, is another nixpkgs: a different revision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<MissingNixpkgs>,
+}
+
+/// A nixpkgs flake.lock pins but the store does not hold, and how to fetch it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MissingNixpkgs {
+    pub lock_file: PathBuf,
+    /// The flake input's name in flake.nix.
+    pub input: String,
+    /// `github:NixOS/nixpkgs/0123456789ab`.
+    pub description: String,
+    pub rev: Option<String>,
+    /// The flake reference that fetches exactly the locked revision, when flake.lock has one.
+    pub flake_ref: Option<String>,
+}
+
+impl MissingNixpkgs {
+    /// The one command that puts the locked nixpkgs in the store (as the `source` path
+    /// flake.lock's narHash names), as argv after `nix`.
+    pub fn fetch_args(&self) -> Option<Vec<String>> {
+        let flake_ref = self.flake_ref.as_ref()?;
+        Some(vec![
+            "--extra-experimental-features".into(),
+            "nix-command flakes".into(),
+            "flake".into(),
+            "prefetch".into(),
+            flake_ref.clone(),
+        ])
+    }
+
+    /// The fetch command as a user types it.
+    pub fn fetch_command(&self) -> Option<String> {
+        let flake_ref = self.flake_ref.as_ref()?;
+        Some(format!(
+            "nix --extra-experimental-features 'nix-command flakes' flake prefetch '{flake_ref}'"
+        ))
+    }
+
+    /// One plain sentence: which input, which revision, not in the store.
+    pub fn headline(&self) -> String {
+        format!(
+            "flake.lock pins input `{}` to {}{}, which is not in the Nix store",
+            self.input,
+            self.description,
+            self.rev
+                .as_deref()
+                .map(|rev| format!(" (revision {rev})"))
+                .unwrap_or_default()
+        )
+    }
 }
 
 impl NixpkgsSearch {
@@ -181,6 +234,15 @@ pub fn find_nixpkgs(
                     .as_deref()
                     .and_then(|hash| fixed_output_source_path(&env.store_dir, hash))
                     .filter(|path| path.is_dir());
+                if path.is_none() {
+                    search.missing = Some(MissingNixpkgs {
+                        lock_file: lock_file.clone(),
+                        input: "nixpkgs".into(),
+                        description: locked.description.clone(),
+                        rev: locked.rev.clone(),
+                        flake_ref: locked.flake_ref.clone(),
+                    });
+                }
                 search.found = Some(NixpkgsSource::FlakeLock {
                     lock_file,
                     description: locked.description,
@@ -244,6 +306,8 @@ pub struct LockedInput {
     pub description: String,
     pub rev: Option<String>,
     pub nar_hash: Option<String>,
+    /// A flake reference to exactly this revision (`github:NixOS/nixpkgs/REV`).
+    pub flake_ref: Option<String>,
 }
 
 /// Reads the node the root's `nixpkgs` input points at (following a `follows` list one level).
@@ -286,10 +350,22 @@ pub fn locked_nixpkgs(lock_text: &str) -> Option<LockedInput> {
         Some(other) => format!("{other}:{}", field("url").unwrap_or_default()),
         None => node_name.clone(),
     };
+    let flake_ref = match (field("type").as_deref(), field("rev")) {
+        (Some(kind @ ("github" | "gitlab" | "sourcehut")), Some(rev)) => Some(format!(
+            "{kind}:{}/{}/{rev}",
+            field("owner").unwrap_or_default(),
+            field("repo").unwrap_or_default()
+        )),
+        (Some("git"), Some(rev)) => field("url").map(|url| format!("git+{url}?rev={rev}")),
+        (Some("tarball" | "file"), _) => field("url"),
+        (Some("path"), _) => field("path").map(|path| format!("path:{path}")),
+        _ => None,
+    };
     Some(LockedInput {
         description,
         rev: field("rev"),
         nar_hash: field("narHash"),
+        flake_ref,
     })
 }
 

@@ -131,6 +131,7 @@ impl Workspace {
                     path: dir.join("nixpkgs"),
                 }),
                 looked: vec!["embedded demo".into()],
+                missing: None,
             },
             (None, None) => NixpkgsSearch::default(),
         };
@@ -238,10 +239,121 @@ pub fn load_searchable(
         return Ok(searchable);
     }
     let index = build_index(workspace, root, &|_, _| {});
-    if std::fs::create_dir_all(&workspace.cache_dir).is_ok() {
-        let _ = cache::save(&path, &index);
+    if std::fs::create_dir_all(&workspace.cache_dir).is_ok() && cache::save(&path, &index).is_ok() {
+        record_cache_source(workspace, root, &path);
     }
     Ok(Searchable::new(std::sync::Arc::new(index)))
+}
+
+/// Notes next to a cached index where it came from and which revision it is, so that a project
+/// whose own nixpkgs is missing can still search it, labelled.
+pub fn record_cache_source(workspace: &Workspace, root: &Path, cache_path: &Path) {
+    let Some(source) = &workspace.nixpkgs.found else {
+        return;
+    };
+    let revision = match source {
+        NixpkgsSource::FlakeLock { rev: Some(rev), .. } => Some(rev.clone()),
+        _ => tree_revision(root),
+    };
+    let label = format!(
+        "{source}{}",
+        revision
+            .map(|rev| format!(", revision {rev}"))
+            .unwrap_or_default()
+    );
+    let _ = std::fs::write(sidecar(cache_path), label);
+}
+
+fn sidecar(cache_path: &Path) -> PathBuf {
+    let mut name = cache_path.as_os_str().to_owned();
+    name.push(".source");
+    PathBuf::from(name)
+}
+
+/// A nixpkgs tree's revision as it records it: `.git-revision` (channels and tarballs), else the
+/// release in `lib/.version`.
+pub fn tree_revision(root: &Path) -> Option<String> {
+    let read = |file: &str| {
+        std::fs::read_to_string(root.join(file))
+            .ok()
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty())
+    };
+    read(".git-revision").or_else(|| read("lib/.version").map(|v| format!("release {v}")))
+}
+
+/// What stays searchable while the project's pinned nixpkgs is missing, and where each part came
+/// from: another nixpkgs found on this machine (NIX_PATH, a channel) or else the newest cached
+/// index of any nixpkgs, and the builtins.
+pub struct Fallback {
+    pub searchable: crate::nixpkgs::search::Searchable,
+    pub sources: Vec<String>,
+}
+
+pub fn load_fallback(workspace: &Workspace) -> Fallback {
+    use crate::nixpkgs::{cache, search::Searchable};
+    let mut sources = Vec::new();
+    let other = workspace
+        .nixpkgs
+        .found
+        .as_ref()
+        .and_then(NixpkgsSource::path)
+        .and_then(|_| load_searchable(workspace).ok());
+    let searchable = match other {
+        Some(searchable) => {
+            if let Some(source) = &workspace.nixpkgs.found {
+                let root = source.path().map(tree_revision).unwrap_or_default();
+                sources.push(format!(
+                    "another nixpkgs on this machine: {source}{}",
+                    root.map(|rev| format!(", revision {rev}"))
+                        .unwrap_or_default()
+                ));
+            }
+            Some(searchable)
+        }
+        None => newest_cached(&workspace.cache_dir).and_then(|(path, label)| {
+            let searchable = cache::open(&path)?;
+            sources.push(format!("cached index of {label}"));
+            Some(searchable)
+        }),
+    };
+    let searchable = searchable.unwrap_or_else(|| {
+        let mut index = Index::default();
+        if let Ok(nix) = &workspace.nix {
+            index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
+                nix,
+                &workspace.cache_dir,
+            ));
+        }
+        index.merge(crate::nixpkgs::builtins::embedded_without_overriding(
+            &index,
+        ));
+        Searchable::new(std::sync::Arc::new(index))
+    });
+    sources.push(match &workspace.nix {
+        Ok(nix) => format!("builtins from the installed Nix {}", nix.version),
+        Err(_) => "builtins from nixbench's own list (Nix's names and docs)".to_string(),
+    });
+    Fallback {
+        searchable,
+        sources,
+    }
+}
+
+/// The most recently written cached index that says where it came from.
+fn newest_cached(cache_dir: &Path) -> Option<(PathBuf, String)> {
+    let entries = std::fs::read_dir(cache_dir).ok()?;
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let index = PathBuf::from(path.to_str()?.strip_suffix(".source")?);
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            let label = std::fs::read_to_string(&path).ok()?;
+            index.is_file().then_some((modified, index, label))
+        })
+        .max_by_key(|(modified, ..)| *modified)
+        .map(|(_, index, label)| (index, label.trim().to_string()))
 }
 
 /// A graph for the Graph tab, with a description of where it came from. Runtime: the demo's

@@ -77,6 +77,8 @@ commands! {
     Edit = "edit",
     /// Evaluate nixpkgs with nix-env in the background for exact versions and meta
     EvaluateIndex = "evaluate-index",
+    /// Fetch the nixpkgs flake.lock pins when it is not in the Nix store
+    FetchNixpkgs = "fetch-nixpkgs",
     /// Add the selected package to this project's dev shell (shows the diff first)
     AddToFlake = "add-to-flake",
     /// Undo the last change nixbench made to flake.nix

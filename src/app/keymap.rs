@@ -177,6 +177,7 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Packages, "e", Edit),
         (Packages, "a", AddToFlake),
         (Packages, "E", EvaluateIndex),
+        (Packages, "F", FetchNixpkgs),
         (Flake, "u", Undo),
         (Graph, "w", Why),
         (Graph, "s", Sort),

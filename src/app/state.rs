@@ -143,9 +143,24 @@ impl<T> Load<T> {
     }
 }
 
+/// The project's flake.lock pins a nixpkgs the store does not hold: what the tab says about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PinnedMissing {
+    /// Which input, which revision, not in the store.
+    pub headline: String,
+    /// The command that fetches it, when flake.lock says enough to build one.
+    pub fetch_command: Option<String>,
+    /// What is searched meanwhile, each with where it came from.
+    pub sources: Vec<String>,
+    /// The fetch's latest progress line while it runs.
+    pub fetching: Option<String>,
+}
+
 #[derive(Default)]
 pub struct PackagesState {
     pub index: Load<Arc<Searchable>>,
+    /// Set while the project's pinned nixpkgs is missing.
+    pub pinned_missing: Option<PinnedMissing>,
     pub query: String,
     pub editing: bool,
     pub scope: Scope,

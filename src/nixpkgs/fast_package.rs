@@ -765,6 +765,11 @@ enum Frame {
 
 struct Set {
     start: u32,
+    /// Token indices of its `{` and (once seen) its `}`.
+    open: usize,
+    close: Option<usize>,
+    /// It holds an `inherit`, whose value the fast path does not read.
+    inherits: bool,
     /// The binding that opened it (`meta` for `meta = { ... }`): the token of its last name, the
     /// set it is in, and its index there.
     opener: Option<(usize, usize, usize)>,
@@ -884,6 +889,88 @@ impl Reader<'_> {
     }
 }
 
+/// Whether a set is the last argument of the file's result expression:
+/// `ARGS: [with X;]… [assert C;]… HEAD [(] [rec | self:] { … } [)]`, HEAD a name like
+/// `stdenv.mkDerivation`. Anything else (a set inside a helper call, an update `//`) is left to
+/// the full parse, which follows the result expression.
+fn is_result_set(toks: &[Tok], set: &Set) -> bool {
+    let kind = |i: usize| toks.get(i).map(|t| t.kind);
+    let Some(close) = set.close else {
+        return false;
+    };
+    let mut i = 0;
+    // Function heads: `{ … }:`, `args@{ … }:`, `{ … }@args:`, `x:`.
+    loop {
+        let start = i;
+        if kind(i) == Some(K::Ident) && kind(i + 1) == Some(K::At) {
+            i += 2;
+        }
+        if kind(i) == Some(K::LBrace) {
+            let mut depth = 0usize;
+            while let Some(k) = kind(i) {
+                i += 1;
+                match k {
+                    K::LBrace => depth += 1,
+                    K::RBrace if depth == 1 => break,
+                    K::RBrace => depth -= 1,
+                    _ => {}
+                }
+            }
+            if kind(i) == Some(K::At) && kind(i + 1) == Some(K::Ident) {
+                i += 2;
+            }
+        } else if kind(i) == Some(K::Ident) && kind(i + 1) == Some(K::Colon) {
+            i += 1;
+        }
+        if i > start && kind(i) == Some(K::Colon) {
+            i += 1;
+        } else {
+            i = start;
+            break;
+        }
+    }
+    // `with X;` and `assert C;` before the result.
+    while matches!(kind(i), Some(K::With) | Some(K::Assert)) {
+        let mut depth = 0isize;
+        loop {
+            match kind(i) {
+                None => return false,
+                Some(K::LBrace | K::LBrack | K::LParen) => depth += 1,
+                Some(K::RBrace | K::RBrack | K::RParen) => depth -= 1,
+                Some(K::Semi) if depth == 0 => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    if kind(i) != Some(K::Ident) {
+        return false;
+    }
+    i += 1;
+    while kind(i) == Some(K::Dot) && kind(i + 1) == Some(K::Ident) {
+        i += 2;
+    }
+    let paren = kind(i) == Some(K::LParen);
+    if paren {
+        i += 1;
+    }
+    if kind(i) == Some(K::Rec) {
+        i += 1;
+    } else if paren && kind(i) == Some(K::Ident) && kind(i + 1) == Some(K::Colon) {
+        i += 2;
+    }
+    if i != set.open {
+        return false;
+    }
+    let rest = &toks[close + 1..];
+    match rest {
+        [] => !paren,
+        [t] => paren && t.kind == K::RParen,
+        _ => false,
+    }
+}
+
 pub fn extract(text: &str) -> Option<Fields> {
     let mut buffer = Recycled(TOKENS.with(|cell| cell.take()));
     tokens_into(text, &mut buffer.0)?;
@@ -907,10 +994,20 @@ pub fn extract(text: &str) -> Option<Fields> {
             _ => None,
         };
         match tok.kind {
-            K::Let | K::Assert if top_set.is_some() => return None,
+            // `let` anywhere binds names the fields may use: the full parse evaluates them.
+            K::Let => return None,
+            K::Assert if top_set.is_some() => return None,
+            K::Inherit if at_binding_start => {
+                if let Some(set) = top_set {
+                    sets[set].inherits = true;
+                }
+            }
             K::LBrace => {
                 sets.push(Set {
                     start: tok.start,
+                    open: i,
+                    close: None,
+                    inherits: false,
                     opener: opener.take(),
                     bindings: Vec::new(),
                 });
@@ -926,6 +1023,7 @@ pub fn extract(text: &str) -> Option<Fields> {
                     return None;
                 }
                 stack.pop();
+                sets[top_set.expect("checked")].close = Some(i);
                 // `meta = { ... } // x;`, `license = { }.x;`: the set is not the whole value.
                 if let Some((_, parent, index)) = sets[top_set.expect("checked")].opener {
                     if reader.kind(i + 1) != Some(K::Semi) {
@@ -1031,6 +1129,9 @@ pub fn extract(text: &str) -> Option<Fields> {
                 .any(|b| path_is(b, &["pname"]) || path_is(b, &["name"]))
         })
         .min_by_key(|(_, s)| s.start)?;
+    if sets[drv].inherits || !is_result_set(toks, &sets[drv]) {
+        return None;
+    }
     let mut fields = Fields {
         line: 1,
         ..Fields::default()
@@ -1055,6 +1156,10 @@ pub fn extract(text: &str) -> Option<Fields> {
             if *value == Value::Unsupported {
                 return None;
             }
+            // A computed description is evaluated by the full parse.
+            if field == "description" && !matches!(value, Value::Str(Some(_))) {
+                return None;
+            }
             fields.meta.push((field.to_string(), value.clone()));
         }
         Some(())
@@ -1065,7 +1170,8 @@ pub fn extract(text: &str) -> Option<Fields> {
     for binding in &sets[drv].bindings {
         let single = binding.first == binding.last;
         if single && matches!(reader.slice(binding.first), "pname" | "version") {
-            if binding.value == Value::Unsupported {
+            // Anything but a literal string is evaluated by the full parse.
+            if !matches!(binding.value, Value::Str(Some(_))) {
                 return None;
             }
             if reader.slice(binding.first) == "pname" {
@@ -1083,6 +1189,9 @@ pub fn extract(text: &str) -> Option<Fields> {
                     .is_some_and(|(name, parent, _)| parent == drv && name == binding.first)
             });
             if let Some(child) = child {
+                if child.inherits {
+                    return None;
+                }
                 for b in &child.bindings {
                     if b.first == b.last {
                         read_meta(reader.slice(b.first), &b.value)?;

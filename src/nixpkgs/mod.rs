@@ -9,10 +9,13 @@ mod excerpt;
 pub mod fast_package;
 pub mod json_cache;
 pub mod json_import;
+pub mod lib_index;
 pub mod refine;
 pub mod search;
 pub mod source_key;
+pub mod static_eval;
 pub mod static_index;
+pub mod static_lib;
 
 pub use excerpt::{excerpt, Excerpt};
 

@@ -2,14 +2,12 @@
 //! functions with their doc comments and re-exports, and packages from pkgs/by-name and callPackage
 //! lines with their literal pname, version and meta fields.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
-use super::docs::parse_comment;
 use super::{Entry, EntryKind, Index};
 
 /// Package-set files whose callPackage lines define attributes under a prefix.
@@ -356,101 +354,11 @@ fn parse_reporting(
     file
 }
 
-/// lib/default.nix names the nested sets (`strings = import ./strings.nix`) and re-exports
-/// (`inherit (self.strings) concatStringsSep`); each set's file holds the definitions.
+/// lib/default.nix and the files it imports, read the way Nix reads them (see
+/// [`super::lib_index`]).
 fn index_lib(root: &Path) -> (Vec<Entry>, Vec<String>) {
-    let mut problems = Vec::new();
-    let mut entries = Vec::new();
-    let lib_dir = root.join("lib");
-    let Some(default) = read_source(root, &lib_dir.join("default.nix"), &mut problems) else {
-        return (entries, problems);
-    };
-    let mut set_files: Vec<(String, PathBuf)> = Vec::new();
-    let mut reexports: Vec<(String, String)> = Vec::new();
-    if let Some(set) = default.root.expr().and_then(body_attrset) {
-        for kv in set.attrpath_values() {
-            let (Some(name), Some(value)) = (attrpath_text(&kv), kv.value()) else {
-                continue;
-            };
-            // Data, not functions: thousands of people and teams nobody looks up as `lib.x`.
-            if matches!(name.as_str(), "maintainers" | "teams") {
-                continue;
-            }
-            if let Some(rel) = first_relative_path(value.syntax()) {
-                let mut path = lib_dir.join(rel.trim_start_matches("./"));
-                if path.is_dir() {
-                    path = path.join("default.nix");
-                }
-                set_files.push((name, path));
-            }
-        }
-        for inherit in set.inherits() {
-            let Some(from) = inherit.from().and_then(|f| f.expr()) else {
-                continue;
-            };
-            let set_name = from
-                .syntax()
-                .text()
-                .to_string()
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            for attr in inherit.attrs() {
-                if let Some(name) = attr_name(&attr) {
-                    reexports.push((name, set_name.clone()));
-                }
-            }
-        }
-    }
-    let mut defined: HashMap<String, usize> = HashMap::new();
-    for (set_name, path) in &set_files {
-        let Some(file) = read_source(root, path, &mut problems) else {
-            continue;
-        };
-        let Some(set) = file.root.expr().and_then(body_attrset) else {
-            continue;
-        };
-        let rel = relative(root, path);
-        for kv in set.attrpath_values() {
-            let Some(name) = attrpath_text(&kv) else {
-                continue;
-            };
-            let mut entry = Entry {
-                name: format!("lib.{set_name}.{name}"),
-                kind: Some(EntryKind::Function),
-                file: Some(rel.clone()),
-                line: Some(file.line_of(usize::from(kv.syntax().text_range().start()))),
-                ..Entry::default()
-            };
-            if let Some(comment) = leading_comment(kv.syntax()) {
-                let doc = parse_comment(&comment);
-                entry.doc = (!doc.body.is_empty()).then_some(doc.body);
-                entry.type_sig = doc.type_sig;
-                entry.examples = doc.examples;
-            }
-            defined.insert(entry.name.clone(), entries.len());
-            entries.push(entry);
-        }
-    }
-    for (name, set_name) in reexports {
-        let canonical = format!("lib.{set_name}.{name}");
-        if let Some(&i) = defined.get(&canonical) {
-            let mut alias = entries[i].clone();
-            alias.name = format!("lib.{name}");
-            alias.canonical = Some(canonical);
-            entries.push(alias);
-        }
-    }
-    (entries, problems)
-}
-
-/// The first relative path literal (`./strings.nix`) anywhere inside a node.
-fn first_relative_path(node: &SyntaxNode) -> Option<String> {
-    node.descendants()
-        .find(|n| n.kind() == SyntaxKind::NODE_PATH_REL)
-        .map(|n| n.text().to_string())
+    let lib = super::lib_index::index_lib(root);
+    (lib.entries, lib.problems)
 }
 
 struct PackageJob {
@@ -461,6 +369,9 @@ struct PackageJob {
     /// Read when `path` does not exist: `callPackage ../x` means `../x/default.nix` when `../x` is
     /// a directory, else the file `../x` itself. Trying the directory form first costs no `stat`.
     fallback: Option<PathBuf>,
+    /// Arguments the callPackage line passes (`{ version = "1"; }`): their defaults in the file
+    /// are not what the package gets.
+    passed: Vec<String>,
 }
 
 /// The packages a shard directory of pkgs/by-name holds, in name order.
@@ -476,6 +387,7 @@ fn shard_jobs(shard: &Path) -> Vec<PackageJob> {
             path: package.path().join("package.nix"),
             optional: true,
             fallback: None,
+            passed: Vec::new(),
         })
         .collect();
     jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
@@ -494,7 +406,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
             continue;
         };
         let dir = path.parent().unwrap_or(root).to_path_buf();
-        for (attr, rel) in call_package_lines(&source) {
+        for (attr, rel, passed) in call_package_lines(&source) {
             let target = dir.join(&rel);
             let (path, fallback) = if rel.ends_with(".nix") {
                 (target, None)
@@ -506,6 +418,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
                 path,
                 optional: false,
                 fallback,
+                passed,
             });
         }
     }
@@ -514,7 +427,7 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
 }
 
 /// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
-fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
+fn call_package_lines(source: &SourceFile) -> Vec<(String, String, Vec<String>)> {
     let mut lines = Vec::new();
     for node in source.root.syntax().descendants() {
         let Some(kv) = ast::AttrpathValue::cast(node) else {
@@ -540,7 +453,21 @@ fn call_package_lines(source: &SourceFile) -> Vec<(String, String)> {
             continue;
         }
         if let Some(ast::Expr::PathRel(path)) = args.last() {
-            lines.push((attr, path.syntax().text().to_string()));
+            // `callPackage ./x { version = "1"; }`: the names passed; anything else given
+            // (`{ } // x`, a variable) may pass any name.
+            let passed = match args.first().filter(|_| args.len() > 1) {
+                Some(ast::Expr::AttrSet(set)) => {
+                    set.attrpath_values()
+                        .filter_map(|kv| attrpath_text(&kv))
+                        .chain(set.inherits().flat_map(|i| {
+                            i.attrs().filter_map(|a| attr_name(&a)).collect::<Vec<_>>()
+                        }))
+                        .collect()
+                }
+                Some(_) => vec!["*".to_string()],
+                None => Vec::new(),
+            };
+            lines.push((attr, path.syntax().text().to_string(), passed));
         }
     }
     lines
@@ -667,14 +594,16 @@ fn package_from_file(
         problems.push(not_utf8(root, &job.path));
         return None;
     };
-    Some(match super::fast_package::extract(text) {
-        Some(fields) => entry_from_fields(root, job, fields),
-        None => package_entry(
-            root,
-            job,
-            &parse_reporting(root, &job.path, text.to_string(), problems),
-        ),
-    })
+    Some(
+        match super::fast_package::extract(text).filter(|_| job.passed.is_empty()) {
+            Some(fields) => entry_from_fields(root, job, fields),
+            None => package_entry(
+                root,
+                job,
+                &parse_reporting(root, &job.path, text.to_string(), problems),
+            ),
+        },
+    )
 }
 
 /// An entry from what the token-level reader found (the same fields `package_entry` reads).
@@ -709,6 +638,8 @@ fn entry_from_fields(root: &Path, job: &PackageJob, fields: super::fast_package:
     entry
 }
 
+/// A package file read in full: pname, version and description evaluated statically (see
+/// [`super::static_eval`]) from the file's result, the other meta fields read where written.
 fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
     let mut entry = Entry {
         name: job.attr.clone(),
@@ -717,28 +648,18 @@ fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
         line: Some(1),
         ..Entry::default()
     };
-    // The derivation's attribute set: the first set that binds `pname` (or `name`).
-    let drv_set = source
-        .root
-        .syntax()
-        .descendants()
-        .filter_map(ast::AttrSet::cast)
-        .find(|set| {
-            set.attrpath_values()
-                .any(|kv| matches!(attrpath_text(&kv).as_deref(), Some("pname") | Some("name")))
-        });
-    let Some(set) = drv_set else { return entry };
-    for kv in set.attrpath_values() {
+    let Some(fields) = super::static_eval::package_fields(&source.root, &job.passed) else {
+        return entry;
+    };
+    if let Some(offset) = fields.pname_offset {
+        entry.line = Some(source.line_of(offset));
+    }
+    for kv in fields.set.attrpath_values() {
         let Some(path) = attrpath_text(&kv) else {
             continue;
         };
         let value = kv.value();
         match path.as_str() {
-            "pname" => {
-                entry.pname = value.as_ref().and_then(string_value);
-                entry.line = Some(source.line_of(usize::from(kv.syntax().text_range().start())));
-            }
-            "version" => entry.version = value.as_ref().and_then(string_value),
             "meta" => {
                 if let Some(meta) = value.and_then(body_attrset) {
                     for field in meta.attrpath_values() {
@@ -755,6 +676,9 @@ fn package_entry(root: &Path, job: &PackageJob, source: &SourceFile) -> Entry {
             }
         }
     }
+    entry.pname = fields.pname;
+    entry.version = fields.version;
+    entry.description = fields.description;
     entry
 }
 
@@ -901,6 +825,7 @@ mod tests {
             path: PathBuf::from("/r/x/package.nix"),
             optional: false,
             fallback: None,
+            passed: Vec::new(),
         };
         assert_eq!(
             entry_from_fields(root, &job, fields),

@@ -74,6 +74,10 @@ pub fn run(effect: Effect, state: &AppState, ctx: &Context) {
         Effect::Compare { other } => compare(state, ctx, other),
         Effect::LoadExcerpt { name, path, line } => load_excerpt(ctx, name, path, line),
         Effect::EvaluateIndex => evaluate_index(state, ctx),
+        Effect::FetchNixpkgs => {
+            let workspace = ctx.workspace.clone();
+            ctx.spawn_blocking(move |tx| fetch_pinned_nixpkgs(&workspace, tx));
+        }
         Effect::SaveTour(progress) => {
             let path = ctx.dirs.tour_file();
             ctx.spawn_blocking(move |tx| report_save(tx, "tour progress", progress.save(&path)));
@@ -215,4 +219,69 @@ fn evaluate_index(state: &AppState, ctx: &Context) {
         }
         running.store(false, Ordering::SeqCst);
     });
+}
+
+/// Fetches the nixpkgs flake.lock pins (its one fetch command), passing its output on as
+/// progress; once it is in the store, indexes it and hands the index to the tab.
+fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
+    use std::io::BufRead;
+    let done = |result| {
+        let _ = sender.send(Msg::FetchDone(result));
+    };
+    let Some(args) = workspace
+        .nixpkgs
+        .missing
+        .as_ref()
+        .and_then(|m| m.fetch_args())
+    else {
+        return done(Err("flake.lock does not say how to fetch it".into()));
+    };
+    let program = match &workspace.nix {
+        Ok(nix) => nix.program.clone(),
+        Err(_) => PathBuf::from("nix"),
+    };
+    let child = std::process::Command::new(&program)
+        .args(&args)
+        .current_dir(&workspace.root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => return done(Err(format!("{}: {err}", program.display()))),
+    };
+    let tracked = crate::nix::Tracked::new(&child);
+    let mut last = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let line = line.trim().to_string();
+            if !line.is_empty() {
+                let _ = sender.send(Msg::FetchProgress(line.clone()));
+                last = line;
+            }
+        }
+    }
+    let status = child.wait();
+    drop(tracked);
+    if !status.is_ok_and(|s| s.success()) {
+        return done(Err(crate::nix::error_message(&last)));
+    }
+    let mut fetched = workspace.clone();
+    fetched.nixpkgs = crate::project::find_nixpkgs(
+        None,
+        workspace.project.as_ref(),
+        &crate::project::Environment::from_process(),
+    );
+    if fetched.nixpkgs.missing.is_some() {
+        return done(Err(
+            "the fetch finished but the locked revision is still not in the store".into(),
+        ));
+    }
+    done(Ok(fetched.nixpkgs_root()));
+    let result = workspace::load_searchable(&fetched).map(Arc::new);
+    let _ = sender.send(Msg::IndexLoaded(result));
 }

@@ -21,6 +21,18 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
     let workspace = &ctx.workspace;
     let ws = workspace.clone();
     ctx.spawn_blocking(move |tx| {
+        if let Some(missing) = &ws.nixpkgs.missing {
+            // The pinned nixpkgs is not here: say so, and search what is.
+            let fallback = workspace::load_fallback(&ws);
+            let _ = tx.send(Msg::PinnedMissing(crate::app::state::PinnedMissing {
+                headline: missing.headline(),
+                fetch_command: missing.fetch_command(),
+                sources: fallback.sources,
+                fetching: None,
+            }));
+            let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(fallback.searchable))));
+            return;
+        }
         let result = workspace::load_searchable(&ws).map(Arc::new);
         let _ = tx.send(Msg::IndexLoaded(result));
     });

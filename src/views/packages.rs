@@ -13,6 +13,11 @@ use super::{block, fit, placeholder};
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let p = &state.packages;
+    let mut areas = *areas;
+    if let Some(missing) = &p.pinned_missing {
+        areas.list = pinned_missing_banner(missing, theme, frame, areas.list);
+    }
+    let areas = &areas;
     let scope = format!(" Search [{}] ", p.scope.label());
     let mut input = vec![Span::raw(p.query.clone())];
     if p.editing {
@@ -210,4 +215,58 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
         ));
     }
     lines
+}
+
+/// The project's pinned nixpkgs is missing: which input and revision, the command that fetches
+/// it (or its progress), and what is searched meanwhile. Drawn at the top of `area`; returns the
+/// part left for the results.
+fn pinned_missing_banner(
+    missing: &crate::app::state::PinnedMissing,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: ratatui::layout::Rect,
+) -> ratatui::layout::Rect {
+    let mut lines = vec![Line::styled(
+        format!("{}.", missing.headline),
+        theme.error(),
+    )];
+    match (&missing.fetching, &missing.fetch_command) {
+        (Some(progress), _) => lines.push(Line::from(vec![
+            Span::styled("fetching: ", theme.accent()),
+            Span::raw(progress.clone()),
+        ])),
+        (None, Some(command)) => lines.push(Line::from(vec![
+            Span::styled("press F to fetch it: ", theme.accent()),
+            Span::raw(command.clone()),
+        ])),
+        (None, None) => lines.push(Line::raw(
+            "run `nix flake archive` in the project to fetch it",
+        )),
+    }
+    lines.push(Line::styled("searching meanwhile:", theme.muted()));
+    for source in &missing.sources {
+        lines.push(Line::styled(format!("  · {source}"), theme.muted()));
+    }
+    let inner_width = area.width.saturating_sub(2).max(1) as usize;
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let height = (wrapped as u16 + 2).min(area.height / 2);
+    let [banner, rest] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(height),
+        ratatui::layout::Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(
+                " nixpkgs not in the store ".to_string(),
+                false,
+                theme,
+            ))
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        banner,
+    );
+    rest
 }

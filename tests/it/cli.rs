@@ -492,3 +492,50 @@ fn from_json_works_where_the_locked_nixpkgs_is_absent() {
             .stdout(predicate::str::contains("packages"));
     }
 }
+
+/// A project whose flake.lock pins a nixpkgs revision that is not in the store: `search` and `doc`
+/// name the input and revision, offer the fetch command, still answer from the builtins, and exit
+/// 3 (neither "not found" nor a usage error).
+#[test]
+fn a_missing_pinned_nixpkgs_is_named_and_builtins_still_answer() {
+    let project = fixture("pinned-missing");
+    let rev = "0123456789abcdef0123456789abcdef01234567";
+    for args in [
+        vec!["search", "builtins.map", "--limit", "3"],
+        vec!["doc", "builtins.map"],
+    ] {
+        nixbench()
+            .arg("-C")
+            .arg(&project)
+            .args(&args)
+            .env("NIX_PATH", "")
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("builtins.map"))
+            .stderr(predicate::str::contains(format!(
+                "pins input `nixpkgs` to github:NixOS/nixpkgs/0123456789ab (revision {rev})"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "flake prefetch 'github:NixOS/nixpkgs/{rev}'"
+            )))
+            .stderr(predicate::str::contains("builtins from"));
+    }
+    nixbench()
+        .arg("-C")
+        .arg(&project)
+        .args(["doc", "builtins.map"])
+        .env("NIX_PATH", "")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "Applies a function to every element",
+        ));
+    nixbench()
+        .arg("-C")
+        .arg(&project)
+        .args(["doc", "noSuchFunctionAnywhere"])
+        .env("NIX_PATH", "")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no `noSuchFunctionAnywhere`"));
+}

@@ -477,3 +477,25 @@ fn a_watched_log_that_cannot_be_read_says_so_in_its_view() {
     t.wait_for("No such file or directory");
     t.keys(&["q"]);
 }
+
+/// A project whose flake.lock pins a nixpkgs revision absent from the store: the Packages tab
+/// names the input and revision, offers the fetch command, and builtins are still found with
+/// their docs.
+#[test]
+fn a_missing_pinned_nixpkgs_is_named_in_the_packages_tab() {
+    if !crate::require("nix") {
+        return;
+    }
+    let project = crate::fixture("pinned-missing");
+    let Some(t) = Tmux::start_with("NIX_PATH=", &format!("-C {}", project.display())) else {
+        return;
+    };
+    t.wait_for("0123456789abcdef0123456789abcdef01234567");
+    t.wait_for("press F to fetch it");
+    t.wait_for("flake prefetch");
+    t.keys(&["/"]);
+    type_text(&t, "builtins.map");
+    t.keys(&["Enter"]);
+    t.wait_for("Applies a function to every element");
+    t.keys(&["Escape", "q"]);
+}

@@ -7,6 +7,7 @@ mod e2e;
 mod explain;
 mod flake;
 mod real_flakes;
+mod real_lib;
 mod real_nix;
 mod snapshots;
 mod ssh;

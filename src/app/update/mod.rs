@@ -33,6 +33,12 @@ pub enum Msg {
     Resize(u16, u16),
     Paste(String),
     IndexLoaded(Result<Arc<Searchable>, String>),
+    /// The project's pinned nixpkgs is missing; what is searched instead.
+    PinnedMissing(PinnedMissing),
+    /// A line of the running nixpkgs fetch's output.
+    FetchProgress(String),
+    /// The fetch ended: the fetched tree's root, or what went wrong.
+    FetchDone(Result<Option<std::path::PathBuf>, String>),
     SearchDone {
         generation: u64,
         results: Results,
@@ -112,6 +118,8 @@ pub enum Effect {
     },
     /// Evaluate nixpkgs in the background and refine the index.
     EvaluateIndex,
+    /// Fetch the pinned nixpkgs (argv after `nix`), then index it.
+    FetchNixpkgs,
     /// Save tour progress to the state directory.
     SaveTour(super::tour::Progress),
     /// Write the build-duration history to the state directory.
@@ -161,6 +169,13 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 type_char(state, c, &mut effects);
             }
         }
+        Msg::PinnedMissing(missing) => state.packages.pinned_missing = Some(missing),
+        Msg::FetchProgress(line) => {
+            if let Some(missing) = &mut state.packages.pinned_missing {
+                missing.fetching = Some(line);
+            }
+        }
+        Msg::FetchDone(result) => fetch_done(state, result),
         Msg::IndexLoaded(result) => {
             state.packages.index = match result {
                 Ok(index) => Load::Ready(index),

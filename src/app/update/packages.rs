@@ -57,6 +57,23 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
             });
             effects.push(Effect::EvaluateIndex);
         }
+        Command::FetchNixpkgs => {
+            let Some(missing) = &mut p.pinned_missing else {
+                return;
+            };
+            if missing.fetching.is_some() {
+                return;
+            }
+            if missing.fetch_command.is_none() {
+                state.notice = Some(Notice {
+                    text: "flake.lock does not say enough to fetch this nixpkgs: run `nix flake archive` in the project".into(),
+                    is_error: true,
+                });
+                return;
+            }
+            missing.fetching = Some("starting…".into());
+            effects.push(Effect::FetchNixpkgs);
+        }
         Command::AddToFlake => {
             let Some(hit) = p.results.hits.get(p.selected).copied() else {
                 return;
@@ -96,5 +113,31 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
             }
         }
         _ => {}
+    }
+}
+
+/// The pinned nixpkgs fetch ended: on success the tab searches it (its index follows as
+/// `IndexLoaded`); on failure the banner stays, with the reason as a notice.
+pub(super) fn fetch_done(state: &mut AppState, result: Result<Option<std::path::PathBuf>, String>) {
+    match result {
+        Ok(root) => {
+            state.packages.pinned_missing = None;
+            if root.is_some() {
+                state.status.nixpkgs_root = root;
+            }
+            state.notice = Some(Notice {
+                text: "fetched the pinned nixpkgs; indexing it".into(),
+                is_error: false,
+            });
+        }
+        Err(message) => {
+            if let Some(missing) = &mut state.packages.pinned_missing {
+                missing.fetching = None;
+            }
+            state.notice = Some(Notice {
+                text: format!("fetching nixpkgs failed: {message}"),
+                is_error: true,
+            });
+        }
     }
 }
