@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::Areas;
 use crate::app::state::AppState;
@@ -209,7 +209,7 @@ fn key_value(key: &str, value: &str, width: usize, theme: &Theme) -> Vec<Line<'s
         lines.push(Line::styled(format!("  {key}"), theme.accent()));
         vec![Span::raw(" ".repeat(indent))]
     };
-    for (n, chunk) in wrap_words(value, column).into_iter().enumerate() {
+    for (n, chunk) in super::wrap_words(value, column).into_iter().enumerate() {
         if n == 0 {
             first.push(Span::raw(chunk));
             lines.push(Line::from(std::mem::take(&mut first)));
@@ -226,63 +226,9 @@ fn key_value(key: &str, value: &str, width: usize, theme: &Theme) -> Vec<Line<'s
     lines
 }
 
-/// Splits at spaces to fit `width` columns; a word wider than that is split after a `/` or, failing
-/// that, at the column edge.
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_string();
-        loop {
-            let needed = if current.is_empty() {
-                word.width()
-            } else {
-                current.width() + 1 + word.width()
-            };
-            if needed <= width {
-                if !current.is_empty() {
-                    current.push(' ');
-                }
-                current.push_str(&word);
-                break;
-            }
-            if !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-                continue;
-            }
-            let cut = split_point(&word, width);
-            let rest = word.split_off(cut);
-            lines.push(word);
-            word = rest;
-        }
-    }
-    if !current.is_empty() || lines.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
-/// Where to split a word that is wider than `width`: after its last `/` that fits, else at the edge.
-fn split_point(word: &str, width: usize) -> usize {
-    let mut used = 0;
-    let mut edge = word.len();
-    let mut slash = None;
-    for (index, c) in word.char_indices() {
-        used += c.width().unwrap_or(0);
-        if used > width {
-            edge = index;
-            break;
-        }
-        if c == '/' {
-            slash = Some(index + 1);
-        }
-    }
-    slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::wrap_words;
 
     #[test]
     fn values_wrap_under_themselves_and_urls_break_at_slashes() {

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::{AppState, GraphColumn, Load};
+use crate::app::state::{AppState, GraphColumn, GraphData, Load};
 use crate::graph::human_size;
 
 use super::theme::Theme;
@@ -36,10 +36,24 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         }
         Load::Ready(data) => data,
     };
+    render_header(state, data, theme, frame, areas);
+    render_referrers(state, data, theme, frame, areas);
+    render_detail(state, data, theme, frame, areas);
+}
+
+/// The search box while searching, the compare input while comparing, else the current node with
+/// its sizes.
+fn render_header(
+    state: &AppState,
+    data: &GraphData,
+    theme: &Theme,
+    frame: &mut Frame,
+    areas: &Areas,
+) {
+    let g = &state.graph;
     let graph = &data.graph;
     let sizes = &data.sizes;
     let node = graph.node(g.current);
-    let root = graph.roots.first().copied().unwrap_or(0);
 
     // Header: the search box while searching, else the current node with its sizes.
     if let Some(query) = &g.search {
@@ -109,40 +123,79 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             areas.header,
         );
     }
+    if let Some(query) = &g.compare_input {
+        let line = Line::from(vec![
+            Span::raw(query.clone()),
+            Span::styled("▏", theme.accent()),
+        ]);
+        let title =
+            " Compare with: store path, ./result, .#attr, nixpkgs#x or saved .json (Enter) ";
+        frame.render_widget(
+            Paragraph::new(line).block(block(title, true, theme)),
+            areas.header,
+        );
+    }
+}
 
-    // Left list: referrers; right pane: references, or why-chains.
-    let column = |kind: GraphColumn, selected: usize| -> Vec<Line<'static>> {
-        let items = g.column_items(kind);
-        let rows = areas.list_rows();
-        let width = areas.list.width.saturating_sub(2) as usize;
-        items
-            .iter()
-            .enumerate()
-            .skip(scroll_offset(selected, rows))
-            .take(rows)
-            .map(|(i, &id)| {
-                let size = if g.build_time {
-                    String::new()
-                } else {
-                    human_size(match g.sort {
-                        crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
-                        _ => sizes.closure[id as usize],
-                    })
-                };
-                let name = fit(graph.node(id).name(), width.saturating_sub(12));
-                let line = Line::from(vec![
-                    Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),
-                    Span::styled(format!("{size:>10}"), theme.muted()),
-                ]);
-                if i == selected && g.column == kind {
-                    line.style(theme.selection())
-                } else {
-                    line
-                }
-            })
-            .collect()
-    };
-    let referrers = column(GraphColumn::Referrers, g.selected_referrer);
+/// The rows of one column (referrers or references) that fit, with their sizes.
+fn column_lines(
+    state: &AppState,
+    data: &GraphData,
+    theme: &Theme,
+    areas: &Areas,
+    kind: GraphColumn,
+    selected: usize,
+) -> Vec<Line<'static>> {
+    let g = &state.graph;
+    let (graph, sizes) = (&data.graph, &data.sizes);
+    let items = g.column_items(kind);
+    let rows = areas.list_rows();
+    let width = areas.list.width.saturating_sub(2) as usize;
+    items
+        .iter()
+        .enumerate()
+        .skip(scroll_offset(selected, rows))
+        .take(rows)
+        .map(|(i, &id)| {
+            let size = if g.build_time {
+                String::new()
+            } else {
+                human_size(match g.sort {
+                    crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
+                    _ => sizes.closure[id as usize],
+                })
+            };
+            let name = fit(graph.node(id).name(), width.saturating_sub(12));
+            let line = Line::from(vec![
+                Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),
+                Span::styled(format!("{size:>10}"), theme.muted()),
+            ]);
+            if i == selected && g.column == kind {
+                line.style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
+fn render_referrers(
+    state: &AppState,
+    data: &GraphData,
+    theme: &Theme,
+    frame: &mut Frame,
+    areas: &Areas,
+) {
+    let g = &state.graph;
+    let graph = &data.graph;
+    let referrers = column_lines(
+        state,
+        data,
+        theme,
+        areas,
+        GraphColumn::Referrers,
+        g.selected_referrer,
+    );
     let left_title = format!(" Referrers ({}) ", graph.referrers.of(g.current).len());
     let left = if referrers.is_empty() {
         vec![Line::styled(
@@ -158,19 +211,20 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             .wrap(ratatui::widgets::Wrap { trim: false }),
         areas.list,
     );
+}
 
-    if let Some(query) = &g.compare_input {
-        let line = Line::from(vec![
-            Span::raw(query.clone()),
-            Span::styled("▏", theme.accent()),
-        ]);
-        let title =
-            " Compare with: store path, ./result, .#attr, nixpkgs#x or saved .json (Enter) ";
-        frame.render_widget(
-            Paragraph::new(line).block(block(title, true, theme)),
-            areas.header,
-        );
-    }
+/// The right pane: a comparison, why-chains, or the references.
+fn render_detail(
+    state: &AppState,
+    data: &GraphData,
+    theme: &Theme,
+    frame: &mut Frame,
+    areas: &Areas,
+) {
+    let g = &state.graph;
+    let graph = &data.graph;
+    let node = graph.node(g.current);
+    let root = graph.roots.first().copied().unwrap_or(0);
     if let Some(comparison) = &g.comparison {
         let lines: Vec<Line> = match comparison {
             Ok(diff) => crate::graph::report::closure_diff_text(diff)
@@ -227,7 +281,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             areas.detail,
         );
     } else {
-        let references = column(GraphColumn::References, g.selected_reference);
+        let references = column_lines(
+            state,
+            data,
+            theme,
+            areas,
+            GraphColumn::References,
+            g.selected_reference,
+        );
         let title = format!(
             " References ({}) · sorted by {} ",
             graph.references.of(g.current).len(),

@@ -188,6 +188,62 @@ pub fn elide_middle(text: &str, width: usize) -> String {
     format!("{head}…{tail}")
 }
 
+/// Splits at spaces to fit `width` columns; a word wider than that is split after a `/` or, failing
+/// that, at the column edge.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let needed = if current.is_empty() {
+                unicode_width::UnicodeWidthStr::width(word.as_str())
+            } else {
+                unicode_width::UnicodeWidthStr::width(current.as_str())
+                    + 1
+                    + unicode_width::UnicodeWidthStr::width(word.as_str())
+            };
+            if needed <= width {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(&word);
+                break;
+            }
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+                continue;
+            }
+            let cut = split_point(&word, width);
+            let rest = word.split_off(cut);
+            lines.push(word);
+            word = rest;
+        }
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// Where to split a word that is wider than `width`: after its last `/` that fits, else at the edge.
+fn split_point(word: &str, width: usize) -> usize {
+    let mut used = 0;
+    let mut edge = word.len();
+    let mut slash = None;
+    for (index, c) in word.char_indices() {
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > width {
+            edge = index;
+            break;
+        }
+        if c == '/' {
+            slash = Some(index + 1);
+        }
+    }
+    slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
+}
+
 /// A message in the middle of an empty pane (loading, errors, hints).
 pub fn placeholder(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, style: Style) {
     let paragraph = Paragraph::new(lines)

@@ -41,7 +41,31 @@ pub fn help_lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
 pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
     let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
     frame.render_widget(Clear, area);
-    let lines = help_lines(state, theme);
+    // Help texts wider than the box wrap under their own column.
+    let column = usize::from(area.width.saturating_sub(2))
+        .saturating_sub(18)
+        .max(8);
+    let lines: Vec<Line> = help_lines(state, theme)
+        .into_iter()
+        .flat_map(|line| match &line.spans[..] {
+            [keys, help] if help.content.width() > column => {
+                let mut wrapped = Vec::new();
+                for (n, part) in super::wrap_words(&help.content, column)
+                    .into_iter()
+                    .enumerate()
+                {
+                    let lead = if n == 0 {
+                        keys.clone()
+                    } else {
+                        Span::raw(" ".repeat(18))
+                    };
+                    wrapped.push(Line::from(vec![lead, Span::raw(part)]));
+                }
+                wrapped
+            }
+            _ => vec![line],
+        })
+        .collect();
     let block = super::block(" Keys  (Esc closes, j/k scroll) ", true, theme);
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(visible));
