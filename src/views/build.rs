@@ -22,6 +22,13 @@ fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    render_header(state, theme, frame, areas);
+    render_list(state, theme, frame, areas);
+    render_detail(state, theme, frame, areas);
+}
+
+/// Where the build stands and its counts.
+fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let b = &state.build;
     let s = &b.state;
     let phase = if b.source_error.is_some() && s.derivations.is_empty() {
@@ -87,7 +94,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         )),
         areas.header,
     );
+}
 
+/// The derivations with their status, duration and host.
+fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let b = &state.build;
+    let s = &b.state;
     let rows = areas.list_rows();
     let width = areas.list.width.saturating_sub(2) as usize;
     let lines: Vec<Line> =
@@ -149,7 +161,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         Paragraph::new(body).block(block(list_title, !b.focus_log, theme)),
         areas.list,
     );
+}
 
+/// The selected derivation's log, or Nix's own messages before anything builds.
+fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let b = &state.build;
+    let s = &b.state;
     let Some(drv) = s.derivations.get(b.selected) else {
         // Nothing built yet: Nix's own messages (evaluation errors above all) are the news.
         let height = areas.detail.height.saturating_sub(2) as usize;
