@@ -1,6 +1,7 @@
 //! `$XDG_CONFIG_HOME/nixbench/config.toml` and the cache and state directories.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -18,12 +19,18 @@ pub struct Dirs {
 }
 
 impl Dirs {
+    /// The XDG base directories on every platform (a macOS user finds the config where the README
+    /// says, not in `~/Library`), each with a `nixbench` folder.
     pub fn from_env() -> Self {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        let xdg = |var: &str, fallback: &str| {
-            std::env::var_os(var)
+        Self::from_vars(|var| std::env::var_os(var), std::env::home_dir())
+    }
+
+    /// An `XDG_*` value counts only when absolute, as the XDG spec says; otherwise the spec's
+    /// default under `home` (which `std::env::home_dir` takes from `$HOME`, else the passwd entry).
+    fn from_vars(var: impl Fn(&str) -> Option<OsString>, home: Option<PathBuf>) -> Self {
+        let home = home.unwrap_or_else(std::env::temp_dir);
+        let xdg = |name: &str, fallback: &str| {
+            var(name)
                 .map(PathBuf::from)
                 .filter(|path| path.is_absolute())
                 .unwrap_or_else(|| home.join(fallback))
@@ -140,6 +147,19 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xdg_values_count_only_when_absolute() {
+        let vars = |name: &str| match name {
+            "XDG_CONFIG_HOME" => Some(OsString::from("/xdg/config")),
+            "XDG_CACHE_HOME" => Some(OsString::from("relative/cache")),
+            _ => None,
+        };
+        let dirs = Dirs::from_vars(vars, Some(PathBuf::from("/home/u")));
+        assert_eq!(dirs.config, Path::new("/xdg/config/nixbench"));
+        assert_eq!(dirs.cache, Path::new("/home/u/.cache/nixbench"));
+        assert_eq!(dirs.state, Path::new("/home/u/.local/state/nixbench"));
+    }
 
     #[test]
     fn bad_config_names_file_line_and_column() {
