@@ -1,11 +1,14 @@
 //! `$XDG_CONFIG_HOME/nixbench/config.toml` and the cache and state directories.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use thiserror::Error;
+
+/// Kept here for callers in `nix.rs` and `nixpkgs/` until those modules move to [`crate::fsutil`].
+pub use crate::fsutil::{read_json, write_atomic_cache, write_json};
 
 /// The XDG directories nixbench uses.
 #[derive(Clone, Debug)]
@@ -16,12 +19,18 @@ pub struct Dirs {
 }
 
 impl Dirs {
+    /// The XDG base directories on every platform (a macOS user finds the config where the README
+    /// says, not in `~/Library`), each with a `nixbench` folder.
     pub fn from_env() -> Self {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        let xdg = |var: &str, fallback: &str| {
-            std::env::var_os(var)
+        Self::from_vars(|var| std::env::var_os(var), std::env::home_dir())
+    }
+
+    /// An `XDG_*` value counts only when absolute, as the XDG spec says; otherwise the spec's
+    /// default under `home` (which `std::env::home_dir` takes from `$HOME`, else the passwd entry).
+    fn from_vars(var: impl Fn(&str) -> Option<OsString>, home: Option<PathBuf>) -> Self {
+        let home = home.unwrap_or_else(std::env::temp_dir);
+        let xdg = |name: &str, fallback: &str| {
+            var(name)
                 .map(PathBuf::from)
                 .filter(|path| path.is_absolute())
                 .unwrap_or_else(|| home.join(fallback))
@@ -135,69 +144,22 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Reads a JSON file nixbench keeps for itself (history, progress, caches). Missing or unreadable
-/// means "nothing yet": these files are conveniences, never worth an error.
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-}
-
-/// Writes a value as pretty JSON, atomically.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
-    let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    write_atomic(path, &json)
-}
-
-/// Writes `contents` to `path` so that a crash leaves either the old file or the new one: a temporary
-/// file in the same directory, fsync, rename, then fsync of the directory.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, contents, true)
-}
-
-/// Like [`write_atomic`] without waiting for the disk: for caches, which must never be seen half
-/// written (the rename sees to that) but may be lost in a crash and are then rebuilt.
-pub fn write_atomic_cache(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, contents, false)
-}
-
-fn write_atomic_with(path: &Path, contents: &[u8], durable: bool) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let temp = dir.join(format!(".{file_name}.nixbench-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(contents)?;
-        if durable {
-            file.sync_all()?;
-        }
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, path)?;
-        if durable {
-            if let Ok(dir_handle) = std::fs::File::open(dir) {
-                let _ = dir_handle.sync_all();
-            }
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xdg_values_count_only_when_absolute() {
+        let vars = |name: &str| match name {
+            "XDG_CONFIG_HOME" => Some(OsString::from("/xdg/config")),
+            "XDG_CACHE_HOME" => Some(OsString::from("relative/cache")),
+            _ => None,
+        };
+        let dirs = Dirs::from_vars(vars, Some(PathBuf::from("/home/u")));
+        assert_eq!(dirs.config, Path::new("/xdg/config/nixbench"));
+        assert_eq!(dirs.cache, Path::new("/home/u/.cache/nixbench"));
+        assert_eq!(dirs.state, Path::new("/home/u/.local/state/nixbench"));
+    }
 
     #[test]
     fn bad_config_names_file_line_and_column() {
@@ -220,15 +182,5 @@ mod tests {
         assert_eq!(config.theme.as_deref(), Some("light"));
         assert_eq!(config.keys["ctrl-f"], "search");
         assert_eq!(config.build.log_lines, 10);
-    }
-
-    #[test]
-    fn atomic_write_replaces_content() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

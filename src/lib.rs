@@ -12,6 +12,7 @@ pub mod demo;
 pub mod explain;
 pub mod flake;
 pub mod flake_cli;
+pub mod fsutil;
 pub mod graph;
 pub mod nix;
 pub mod nixpkgs;

@@ -64,11 +64,11 @@ pub struct Progress {
 impl Progress {
     /// A missing or unreadable file is a fresh start.
     pub fn load(path: &std::path::Path) -> Self {
-        crate::config::read_json(path).unwrap_or_default()
+        crate::fsutil::read_json(path).unwrap_or_default()
     }
 
     pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
-        crate::config::write_json(path, self)
+        crate::fsutil::write_json(path, self)
     }
 }
 

@@ -20,11 +20,11 @@ fn key(name: &str) -> &str {
 impl Durations {
     /// Reads the file; a missing or unreadable file is an empty history (ETAs are a nicety).
     pub fn load(path: &Path) -> Self {
-        crate::config::read_json(path).unwrap_or_default()
+        crate::fsutil::read_json(path).unwrap_or_default()
     }
 
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        crate::config::write_json(path, self)
+        crate::fsutil::write_json(path, self)
     }
 
     /// Remembers the durations of what was built, smoothing with earlier runs.

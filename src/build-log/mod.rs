@@ -24,23 +24,41 @@ pub fn without_ansi(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('\u{1b}') {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-            continue;
-        }
-        out.push(c);
+    let mut filter = AnsiFilter::default();
+    std::borrow::Cow::Owned(text.chars().filter(|&c| filter.keep(c)).collect())
+}
+
+/// A character-at-a-time filter for escape sequences, so the JSON decoder can drop them in the same
+/// pass that unescapes: CSI (`ESC [` parameters, then a final byte `@`..`~`, e.g. colours) and OSC
+/// (`ESC ]` ... `BEL` or `ESC \`, e.g. the hyperlinks newer Nix puts around store paths). Any other
+/// `ESC x` loses only the `ESC`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum AnsiFilter {
+    #[default]
+    Text,
+    Escape,
+    Csi,
+    Osc,
+}
+
+impl AnsiFilter {
+    /// Whether `c` is text to keep; advances through any sequence it belongs to.
+    pub(crate) fn keep(&mut self, c: char) -> bool {
+        let (next, keep) = match (*self, c) {
+            (Self::Csi, '@'..='~') => (Self::Text, false),
+            (Self::Csi, _) => (Self::Csi, false),
+            (Self::Osc, '\u{7}') => (Self::Text, false),
+            (Self::Osc, '\u{1b}') => (Self::Escape, false),
+            (Self::Osc, _) => (Self::Osc, false),
+            (_, '\u{1b}') => (Self::Escape, false),
+            (Self::Escape, '[') => (Self::Csi, false),
+            (Self::Escape, ']') => (Self::Osc, false),
+            (Self::Escape, '\\') => (Self::Text, false),
+            _ => (Self::Text, true),
+        };
+        *self = next;
+        keep
     }
-    std::borrow::Cow::Owned(out)
 }
 
 /// `/nix/store/<hash>-hello-2.12.1.drv` -> `hello-2.12.1`.

@@ -355,14 +355,8 @@ fn fast_log_line(json: &str) -> Option<Event> {
 /// Decodes a JSON string body and drops ANSI sequences in one pass (what `serde_json` and
 /// [`super::without_ansi`] do in two). `None` for anything malformed, which then goes through serde.
 fn unescape_without_ansi(body: &str) -> Option<String> {
-    #[derive(PartialEq)]
-    enum Ansi {
-        Text,
-        Escape,
-        Sequence,
-    }
     let mut out = String::with_capacity(body.len());
-    let mut ansi = Ansi::Text;
+    let mut ansi = super::AnsiFilter::default();
     let mut chars = body.chars();
     while let Some(c) = chars.next() {
         let c = if c == '\\' {
@@ -395,18 +389,8 @@ fn unescape_without_ansi(body: &str) -> Option<String> {
         } else {
             c
         };
-        match ansi {
-            Ansi::Escape if c == '[' => ansi = Ansi::Sequence,
-            Ansi::Sequence => {
-                if c.is_ascii_alphabetic() {
-                    ansi = Ansi::Text;
-                }
-            }
-            _ if c == '\u{1b}' => ansi = Ansi::Escape,
-            _ => {
-                ansi = Ansi::Text;
-                out.push(c);
-            }
+        if ansi.keep(c) {
+            out.push(c);
         }
     }
     Some(out)
@@ -614,6 +598,33 @@ mod tests {
     }
 
     #[test]
+    fn osc8_hyperlinks_are_stripped_from_log_lines() {
+        // gcc's -fdiagnostics-urls output (BEL-terminated) and a store path linked with `ESC \`.
+        let gcc = "main.c:3:7: \u{1b}[01;35m\u{1b}[Kwarning: \u{1b}[m\u{1b}[Kunused variable \u{2018}x\u{2019} [\u{1b}[01;35m\u{1b}[K\u{1b}]8;;https://gcc.gnu.org/onlinedocs/gcc/Warning-Options.html#index-Wunused-variable\u{7}-Wunused-variable\u{1b}]8;;\u{7}\u{1b}[m\u{1b}[K]";
+        let store = "copying \u{1b}]8;;file:///nix/store/0c9zhzs5wrz6fwz0w1ml4lbgcp7jjxpv-hello-2.12.1\u{1b}\\/nix/store/0c9zhzs5wrz6fwz0w1ml4lbgcp7jjxpv-hello-2.12.1\u{1b}]8;;\u{1b}\\ done";
+        let cases = [
+            (
+                gcc,
+                "main.c:3:7: warning: unused variable \u{2018}x\u{2019} [-Wunused-variable]",
+            ),
+            (
+                store,
+                "copying /nix/store/0c9zhzs5wrz6fwz0w1ml4lbgcp7jjxpv-hello-2.12.1 done",
+            ),
+        ];
+        for (raw, plain) in cases {
+            assert_eq!(crate::build_log::strip_ansi(raw), plain);
+            let json = serde_json::to_string(raw).unwrap();
+            let line = format!(r#"@nix {{"action":"result","fields":[{json}],"id":3,"type":101}}"#);
+            let expected = Event::LogLine {
+                id: 3,
+                line: plain.to_string(),
+            };
+            assert_eq!(parse_line(&line), expected);
+        }
+    }
+
+    #[test]
     fn splitter_holds_partial_lines_and_decodes_lossily() {
         let mut splitter = LineSplitter::default();
         let mut lines = Vec::new();
@@ -629,7 +640,7 @@ mod tests {
     proptest! {
         /// The one-pass decoder reads builder output exactly as serde_json plus ANSI stripping do.
         #[test]
-        fn log_line_decoder_agrees_with_serde(text in "(\\PC|\u{1b}\\[[0-9;]{0,4}[a-zA-Z]?|\u{1b}|[\"\\\\/\n\t])*") {
+        fn log_line_decoder_agrees_with_serde(text in "(\\PC|\u{1b}\\[[0-9;]{0,4}[a-zA-Z]?|\u{1b}\\][0-9;:/a-z]{0,8}(\u{7}|\u{1b}\\\\)?|\u{1b}|[\"\\\\/\n\t])*") {
             let line = format!(r#"@nix {{"action":"result","fields":[{}],"id":3,"type":101}}"#, serde_json::to_string(&text).unwrap());
             let expected = crate::build_log::strip_ansi(&text);
             prop_assert_eq!(parse_line(&line), Event::LogLine { id: 3, line: expected });

@@ -47,12 +47,12 @@ pub fn safe_write(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let backup = backup_dir.join(format!("{stamp}-{name}"));
-            crate::config::write_atomic(&backup, text.as_bytes()).map_err(io(&backup))?;
+            crate::fsutil::write_atomic(&backup, text.as_bytes()).map_err(io(&backup))?;
             Some(backup)
         }
         None => None,
     };
-    crate::config::write_atomic(path, new.as_bytes()).map_err(io(path))?;
+    crate::fsutil::write_atomic(path, new.as_bytes()).map_err(io(path))?;
     Ok(backup)
 }
 
