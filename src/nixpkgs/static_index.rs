@@ -587,6 +587,7 @@ fn package_from_file(
             path,
             optional: job.optional,
             fallback: None,
+            passed: job.passed.clone(),
         };
         &resolved
     };
