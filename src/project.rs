@@ -138,15 +138,9 @@ pub struct MissingNixpkgs {
 impl MissingNixpkgs {
     /// The one command that puts the locked nixpkgs in the store (as the `source` path
     /// flake.lock's narHash names), as argv after `nix`.
-    pub fn fetch_args(&self) -> Option<Vec<String>> {
+    pub fn fetch_args(&self) -> Option<Vec<std::ffi::OsString>> {
         let flake_ref = self.flake_ref.as_ref()?;
-        Some(vec![
-            "--extra-experimental-features".into(),
-            "nix-command flakes".into(),
-            "flake".into(),
-            "prefetch".into(),
-            flake_ref.clone(),
-        ])
+        Some(crate::nix::flake_prefetch_args(flake_ref))
     }
 
     /// The fetch command as a user types it.

@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod parse;
 pub mod plain;
 pub mod source;
+pub mod ssh;
 pub mod state;
 
 pub use outcome::{Summary, SUMMARY_VERSION};

@@ -5,7 +5,6 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -231,34 +230,28 @@ pub async fn stream(source: Source, tx: UnboundedSender<Feed>) {
     let _ = tx.send(Feed::Ended { code });
 }
 
+/// Runs `nix build` (or what the source names), feeding its stderr to the parser and passing its
+/// stdout on at the end.
 async fn run_command(
     program: &Path,
     args: &[OsString],
     cwd: Option<&Path>,
     feeder: &mut Feeder,
 ) -> Option<i32> {
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    let mut command = crate::nix::NixCommand::new(program).args(args);
     if let Some(dir) = cwd {
-        command.current_dir(dir);
+        command = command.cwd(dir);
     }
-    let mut child = match command.spawn() {
+    let mut child = match command.spawn_streaming() {
         Ok(child) => child,
         Err(err) => {
-            let _ = feeder.tx.send(Feed::Error(format!(
-                "could not run {}: {err}. Is Nix installed? (Debian: apt-get install nix-bin)",
-                program.display()
-            )));
+            let _ = feeder.tx.send(Feed::Error(err.to_string()));
             return Some(127);
         }
     };
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
+    let (Some(mut stdout), Some(mut stderr)) = (child.take_stdout(), child.take_stderr()) else {
+        return None;
+    };
     let collect_stdout = async {
         let mut out = Vec::new();
         let _ = stdout.read_to_end(&mut out).await;
@@ -330,53 +323,10 @@ async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(
     }
 }
 
-/// Single-quotes a string for the remote POSIX shell.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
-/// `user@host` or `host`.
-fn destination(target: &SshTarget) -> String {
-    match &target.user {
-        Some(user) => format!("{user}@{}", target.host),
-        None => target.host.clone(),
-    }
-}
-
-/// argv for ssh (after the program) that streams the remote file from byte `offset`.
-pub fn ssh_args(target: &SshTarget, offset: u64) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "ServerAliveInterval=5",
-        "-o",
-        "ServerAliveCountMax=2",
-        "-o",
-        "ConnectTimeout=10",
-    ]
-    .map(String::from)
-    .to_vec();
-    if let Some(port) = target.port {
-        args.push("-p".into());
-        args.push(port.to_string());
-    }
-    args.push(destination(target));
-    args.push("--".into());
-    // `tail -c +N` starts at byte N (1-based); -F keeps following across rotation.
-    args.push(format!(
-        "tail -c +{} -F {}",
-        offset + 1,
-        shell_quote(&target.path)
-    ));
-    args
-}
-
 /// Follows a remote file through the system ssh (the user's config and keys; `NIXBENCH_SSH` names
 /// another program). On a drop it reconnects with backoff and resumes at the first byte of the
 /// first incomplete line. A host that never answers is an error after a few tries.
 async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), String> {
-    let program = std::env::var_os("NIXBENCH_SSH").unwrap_or_else(|| "ssh".into());
     let mut backoff = Duration::from_millis(250);
     let mut failures_before_data = 0;
     let mut ever_connected = false;
@@ -384,19 +334,7 @@ async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), Strin
         let offset = feeder.splitter.complete_bytes;
         // A partial line from the dropped connection is read again from its start.
         feeder.splitter.restart_at(offset);
-        let mut child = tokio::process::Command::new(&program)
-            .args(ssh_args(target, offset))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "could not run {}: {e}; is OpenSSH installed?",
-                    program.to_string_lossy()
-                )
-            })?;
+        let mut child = super::ssh::spawn_tail(target, offset)?;
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
         let collect_stderr = async {
@@ -429,7 +367,7 @@ async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), Strin
                 return Err(format!(
                     "cannot read {} over ssh: {reason}. Check that `ssh {}` works without a password prompt (BatchMode) and that the file exists",
                     target.path,
-                    destination(target)
+                    super::ssh::destination(target)
                 ));
             }
         }
@@ -474,19 +412,6 @@ mod tests {
             parse_source("build.log", false),
             Ok(Source::File { follow: false, .. })
         ));
-    }
-
-    #[test]
-    fn ssh_command_resumes_from_offset_and_quotes_the_path() {
-        let target = SshTarget {
-            user: Some("ci".into()),
-            host: "h".into(),
-            port: Some(22),
-            path: "/tmp/it's.log".into(),
-        };
-        let args = ssh_args(&target, 41);
-        assert_eq!(args.last().unwrap(), "tail -c +42 -F '/tmp/it'\\''s.log'");
-        assert!(args.contains(&"ci@h".to_string()));
     }
 
     #[tokio::test]

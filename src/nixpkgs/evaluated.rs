@@ -89,19 +89,12 @@ pub fn evaluate(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Entry>, String> {
     use std::io::Read;
-    let program = nix.program.with_file_name("nix-env");
-    let mut child = std::process::Command::new(&program)
-        .arg("-f")
-        .arg(root)
-        .args(["-qaP", "--json", "--meta"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+    let mut child = crate::nix::NixCommand::new(nix.nix_env_program())
+        .args(nix.query_packages_args(root))
         .spawn()
-        .map_err(|e| format!("could not run {}: {e}", program.display()))?;
-    let _tracked = crate::nix::Tracked::new(&child);
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let stderr = child.stderr.take();
+        .map_err(|e| e.to_string())?;
+    let mut stdout = child.take_stdout().ok_or("no stdout")?;
+    let stderr = child.take_stderr();
     // Read stderr on a thread so a chatty evaluation cannot fill its pipe and stall.
     let errors = std::thread::spawn(move || {
         let mut text = String::new();

@@ -240,20 +240,17 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
         Ok(nix) => nix.program.clone(),
         Err(_) => PathBuf::from("nix"),
     };
-    let child = std::process::Command::new(&program)
-        .args(&args)
-        .current_dir(&workspace.root)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn();
-    let mut child = match child {
+    let mut child = match crate::nix::NixCommand::new(&program)
+        .args(args)
+        .cwd(&workspace.root)
+        .discard_stdout()
+        .spawn()
+    {
         Ok(child) => child,
-        Err(err) => return done(Err(format!("{}: {err}", program.display()))),
+        Err(err) => return done(Err(err.to_string())),
     };
-    let tracked = crate::nix::Tracked::new(&child);
     let mut last = String::new();
-    if let Some(stderr) = child.stderr.take() {
+    if let Some(stderr) = child.take_stderr() {
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
@@ -266,7 +263,6 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
         }
     }
     let status = child.wait();
-    drop(tracked);
     if !status.is_ok_and(|s| s.success()) {
         return done(Err(crate::nix::error_message(&last)));
     }
