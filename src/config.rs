@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-/// Kept here for callers in `nix.rs` and `nixpkgs/` until those modules move to [`crate::fsutil`].
-pub use crate::fsutil::{read_json, write_atomic_cache, write_json};
-
 /// The XDG directories nixbench uses.
 #[derive(Clone, Debug)]
 pub struct Dirs {

@@ -153,7 +153,7 @@ pub fn detect_cached(cache_dir: &Path) -> Result<NixInfo, NixError> {
         return Ok(info);
     }
     let info = detect()?;
-    let _ = crate::config::write_atomic_cache(&record, info.banner.as_bytes());
+    let _ = crate::fsutil::write_atomic_cache(&record, info.banner.as_bytes());
     Ok(info)
 }
 

@@ -122,12 +122,12 @@ pub fn cached_from_installed_nix(
     cache_dir: &std::path::Path,
 ) -> Vec<Entry> {
     let path = cache_dir.join(format!("builtins-{:?}-{}.json", nix.flavour, nix.version));
-    if let Some(entries) = crate::config::read_json(&path) {
+    if let Some(entries) = crate::fsutil::read_json(&path) {
         return entries;
     }
     let entries = from_installed_nix(nix).unwrap_or_default();
     if !entries.is_empty() {
-        let _ = crate::config::write_json(&path, &entries);
+        let _ = crate::fsutil::write_json(&path, &entries);
     }
     entries
 }

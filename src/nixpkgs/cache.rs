@@ -183,7 +183,7 @@ pub fn open(path: &Path) -> Option<Searchable> {
 /// Writes atomically, so nobody ever reads half a cache; a cache lost in a crash is rebuilt, and
 /// one damaged on disk fails [`open`]'s checks.
 pub fn save(path: &Path, index: &Index) -> std::io::Result<()> {
-    crate::config::write_atomic_cache(path, &encode(index))
+    crate::fsutil::write_atomic_cache(path, &encode(index))
 }
 
 fn put_u32(out: &mut Vec<u8>, value: u32) {

@@ -79,7 +79,7 @@ impl SourceRecord {
     }
 
     pub fn save(&self, record: &Path) -> std::io::Result<()> {
-        crate::config::write_atomic_cache(record, self.encode().as_bytes())
+        crate::fsutil::write_atomic_cache(record, self.encode().as_bytes())
     }
 }
 
