@@ -87,10 +87,12 @@ async fn run_on_terminal(options: RunOptions) -> anyhow::Result<Outcome> {
     );
     session.state.debug_panic = std::env::var_os("NIXBENCH_DEBUG_PANIC").is_some();
     session.start(sources);
-    let input = futures_util::stream::select(
-        EventStream::new().map(|event| event.map(Input::Event)),
-        stop_signals()?,
-    );
+    // The terminal's events, then a stop when they end (the terminal went away), merged with the
+    // stop signals.
+    let events = EventStream::new()
+        .map(|event| event.map(Input::Event))
+        .chain(futures_util::stream::iter([Ok(Input::Stop)]));
+    let input = futures_util::stream::select(events, stop_signals()?);
     let stats = run(&mut session, &mut terminal, input, &mut tui).await?;
     drop(terminal);
     drop(tui);
