@@ -207,15 +207,7 @@ pub fn build_index(
             index.merge(entries);
         }
     }
-    if let Ok(nix) = &workspace.nix {
-        index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
-            nix,
-            &workspace.cache_dir,
-        ));
-    }
-    index.merge(crate::nixpkgs::builtins::embedded_without_overriding(
-        &index,
-    ));
+    add_builtins(&mut index, workspace);
     index.sort();
     index
 }
@@ -319,15 +311,7 @@ pub fn load_fallback(workspace: &Workspace) -> Fallback {
     };
     let searchable = searchable.unwrap_or_else(|| {
         let mut index = Index::default();
-        if let Ok(nix) = &workspace.nix {
-            index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
-                nix,
-                &workspace.cache_dir,
-            ));
-        }
-        index.merge(crate::nixpkgs::builtins::embedded_without_overriding(
-            &index,
-        ));
+        add_builtins(&mut index, workspace);
         Searchable::new(std::sync::Arc::new(index))
     });
     sources.push(match &workspace.nix {
@@ -400,4 +384,15 @@ pub fn demo_build_log(workspace: &Workspace) -> Option<PathBuf> {
         .as_ref()
         .map(|d| d.join(crate::demo::BUILD_LOG))
         .filter(|p| p.is_file())
+}
+
+/// The builtins of the installed Nix (cached per version), then the embedded ones it lacks.
+fn add_builtins(index: &mut Index, workspace: &Workspace) {
+    if let Ok(nix) = &workspace.nix {
+        index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
+            nix,
+            &workspace.cache_dir,
+        ));
+    }
+    index.merge(crate::nixpkgs::builtins::embedded_without_overriding(index));
 }

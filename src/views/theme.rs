@@ -19,11 +19,11 @@ pub fn names() -> Vec<&'static str> {
     names
 }
 
-/// A theme file as written: every colour by meaning, parsed by ratatui (a name, `#rrggbb` or an
-/// index), so a typo is an error instead of a silent default.
-#[derive(Clone, Debug, Deserialize)]
+/// A theme file's colours by meaning, parsed by ratatui (a name, `#rrggbb` or an index), so a
+/// typo is an error instead of a silent default.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTheme {
+struct Palette {
     name: String,
     text: Color,
     muted: Color,
@@ -51,25 +51,7 @@ pub struct Theme {
     pub name: String,
     /// No colours at all: NO_COLOR or the `mono` theme.
     pub mono: bool,
-    text: Color,
-    muted: Color,
-    accent: Color,
-    accent_text: Color,
-    selection_bg: Color,
-    selection_fg: Color,
-    border: Color,
-    border_focus: Color,
-    ok: Color,
-    warn: Color,
-    error: Color,
-    info: Color,
-    code: Color,
-    heading: Color,
-    link: Color,
-    status_bg: Color,
-    status_fg: Color,
-    demo_bg: Color,
-    demo_fg: Color,
+    colors: Palette,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,29 +71,11 @@ impl Theme {
             .find(|(n, _)| *n == name)
             .map(|(_, text)| *text)
             .ok_or_else(|| UnknownTheme(name.to_string(), names().join(", ")))?;
-        let raw: RawTheme = toml::from_str(source).expect("built-in themes are valid");
+        let colors: Palette = toml::from_str(source).expect("built-in themes are valid");
         Ok(Self {
-            name: raw.name,
+            name: colors.name.clone(),
             mono: no_color,
-            text: raw.text,
-            muted: raw.muted,
-            accent: raw.accent,
-            accent_text: raw.accent_text,
-            selection_bg: raw.selection_bg,
-            selection_fg: raw.selection_fg,
-            border: raw.border,
-            border_focus: raw.border_focus,
-            ok: raw.ok,
-            warn: raw.warn,
-            error: raw.error,
-            info: raw.info,
-            code: raw.code,
-            heading: raw.heading,
-            link: raw.link,
-            status_bg: raw.status_bg,
-            status_fg: raw.status_fg,
-            demo_bg: raw.demo_bg,
-            demo_fg: raw.demo_fg,
+            colors,
         })
     }
 
@@ -124,52 +88,54 @@ impl Theme {
     }
 
     pub fn text(&self) -> Style {
-        self.fg(self.text)
+        self.fg(self.colors.text)
     }
     pub fn muted(&self) -> Style {
         if self.mono {
             Style::default().add_modifier(Modifier::DIM)
         } else {
-            self.fg(self.muted)
+            self.fg(self.colors.muted)
         }
     }
     pub fn accent(&self) -> Style {
-        self.fg(self.accent).add_modifier(Modifier::BOLD)
+        self.fg(self.colors.accent).add_modifier(Modifier::BOLD)
     }
     pub fn ok(&self) -> Style {
-        self.fg(self.ok)
+        self.fg(self.colors.ok)
     }
     pub fn warn(&self) -> Style {
-        self.fg(self.warn).add_modifier(Modifier::BOLD)
+        self.fg(self.colors.warn).add_modifier(Modifier::BOLD)
     }
     pub fn error(&self) -> Style {
-        self.fg(self.error).add_modifier(Modifier::BOLD)
+        self.fg(self.colors.error).add_modifier(Modifier::BOLD)
     }
     pub fn info(&self) -> Style {
-        self.fg(self.info)
+        self.fg(self.colors.info)
     }
     pub fn code(&self) -> Style {
-        self.fg(self.code)
+        self.fg(self.colors.code)
     }
     pub fn heading(&self) -> Style {
-        self.fg(self.heading).add_modifier(Modifier::BOLD)
+        self.fg(self.colors.heading).add_modifier(Modifier::BOLD)
     }
     pub fn link(&self) -> Style {
-        self.fg(self.link).add_modifier(Modifier::UNDERLINED)
+        self.fg(self.colors.link).add_modifier(Modifier::UNDERLINED)
     }
     pub fn border(&self, focused: bool) -> Style {
         match (self.mono, focused) {
             (true, true) => Style::default().add_modifier(Modifier::BOLD),
             (true, false) => Style::default(),
-            (false, true) => self.fg(self.border_focus),
-            (false, false) => self.fg(self.border),
+            (false, true) => self.fg(self.colors.border_focus),
+            (false, false) => self.fg(self.colors.border),
         }
     }
     pub fn selection(&self) -> Style {
         if self.mono {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
-            Style::default().bg(self.selection_bg).fg(self.selection_fg)
+            Style::default()
+                .bg(self.colors.selection_bg)
+                .fg(self.colors.selection_fg)
         }
     }
     pub fn active_tab(&self) -> Style {
@@ -177,8 +143,8 @@ impl Theme {
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::default()
-                .bg(self.accent)
-                .fg(self.accent_text)
+                .bg(self.colors.accent)
+                .fg(self.colors.accent_text)
                 .add_modifier(Modifier::BOLD)
         }
     }
@@ -186,7 +152,9 @@ impl Theme {
         if self.mono {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
-            Style::default().bg(self.status_bg).fg(self.status_fg)
+            Style::default()
+                .bg(self.colors.status_bg)
+                .fg(self.colors.status_fg)
         }
     }
     pub fn demo_badge(&self) -> Style {
@@ -194,8 +162,8 @@ impl Theme {
             Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
             Style::default()
-                .bg(self.demo_bg)
-                .fg(self.demo_fg)
+                .bg(self.colors.demo_bg)
+                .fg(self.colors.demo_fg)
                 .add_modifier(Modifier::BOLD)
         }
     }
@@ -216,7 +184,7 @@ mod tests {
             assert_eq!(theme.name, name);
         }
         let dark = Theme::named("dark", false).unwrap();
-        assert_eq!(dark.selection_bg, Color::Rgb(0x26, 0x4f, 0x78));
+        assert_eq!(dark.colors.selection_bg, Color::Rgb(0x26, 0x4f, 0x78));
         assert!(Theme::named("neon", false).is_err());
         let mono = Theme::named("dark", true).unwrap();
         assert_eq!(mono.error().fg, None);
