@@ -67,6 +67,8 @@ pub enum NixpkgsSource {
         lock_file: PathBuf,
         description: String,
         rev: Option<String>,
+        /// The revision's commit time (`lastModified`, seconds since the epoch), when recorded.
+        last_modified: Option<i64>,
         path: Option<PathBuf>,
     },
     /// `<nixpkgs>` from `NIX_PATH`.
@@ -241,6 +243,7 @@ pub fn find_nixpkgs(
                     lock_file,
                     description: locked.description,
                     rev: locked.rev,
+                    last_modified: locked.last_modified,
                     path: path.clone(),
                 });
                 if path.is_some() {
@@ -300,6 +303,8 @@ pub struct LockedInput {
     pub description: String,
     pub rev: Option<String>,
     pub nar_hash: Option<String>,
+    /// `lastModified`: the locked revision's commit time, seconds since the epoch.
+    pub last_modified: Option<i64>,
     /// A flake reference to exactly this revision (`github:NixOS/nixpkgs/REV`).
     pub flake_ref: Option<String>,
 }
@@ -359,6 +364,7 @@ pub fn locked_nixpkgs(lock_text: &str) -> Option<LockedInput> {
         description,
         rev: field("rev"),
         nar_hash: field("narHash"),
+        last_modified: locked.get("lastModified").and_then(|v| v.as_i64()),
         flake_ref,
     })
 }

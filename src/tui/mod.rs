@@ -196,23 +196,64 @@ fn home_relative(dir: &std::path::Path) -> String {
     }
 }
 
-/// The nixpkgs in use, short: a pinned revision as `nixpkgs 1a2b3c4`, a path as users know it.
+/// The nixpkgs in use, short: a pinned revision as `nixpkgs 1a2b3c4 · 3 days old`, a path as users
+/// know it.
 fn nixpkgs_label(source: &crate::project::NixpkgsSource) -> String {
     use crate::project::NixpkgsSource;
     match source {
-        NixpkgsSource::FlakeLock { rev, path, .. } => {
-            let rev = rev
-                .as_deref()
-                .map(|r| r.chars().take(7).collect::<String>())
-                .unwrap_or_else(|| "unpinned".to_string());
-            match path {
-                Some(_) => format!("nixpkgs {rev}"),
-                None => format!("nixpkgs {rev} (not in store)"),
-            }
+        NixpkgsSource::FlakeLock {
+            rev,
+            last_modified,
+            path,
+            ..
+        } => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            pinned_label(rev.as_deref(), *last_modified, path.is_some(), now)
         }
         NixpkgsSource::Flag { path } => format!("nixpkgs {}", home_relative(path)),
         NixpkgsSource::NixPath { path } => format!("NIX_PATH {}", home_relative(path)),
         NixpkgsSource::Channel { path } => format!("channel {}", home_relative(path)),
         NixpkgsSource::Demo { .. } => "demo nixpkgs".to_string(),
+    }
+}
+
+/// `nixpkgs 1a2b3c4 · 3 days old`, with `(not in store)` when the pinned source is absent.
+fn pinned_label(rev: Option<&str>, last_modified: Option<i64>, present: bool, now: i64) -> String {
+    let mut label = match rev {
+        Some(rev) => format!("nixpkgs {}", rev.chars().take(7).collect::<String>()),
+        None => "nixpkgs unpinned".to_string(),
+    };
+    if let Some(time) = last_modified {
+        match crate::flake::lock::age(time, now).as_str() {
+            "today" => label.push_str(" · from today"),
+            age => label.push_str(&format!(" · {age} old")),
+        }
+    }
+    if !present {
+        label.push_str(" (not in store)");
+    }
+    label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pinned_label;
+
+    #[test]
+    fn pinned_nixpkgs_shows_short_revision_and_age() {
+        let day = 86_400;
+        let now = 1_750_000_000;
+        let rev = Some("1a2b3c4d5e6f");
+        assert_eq!(
+            pinned_label(rev, Some(now - 12 * day), true, now),
+            "nixpkgs 1a2b3c4 · 12 days old"
+        );
+        assert_eq!(
+            pinned_label(rev, Some(now - 3600), false, now),
+            "nixpkgs 1a2b3c4 · from today (not in store)"
+        );
+        assert_eq!(pinned_label(None, None, true, now), "nixpkgs unpinned");
     }
 }
