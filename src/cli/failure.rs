@@ -98,7 +98,11 @@ impl From<EditError> for Failure {
             | EditError::InputExists(_)
             | EditError::FollowsExists { .. }
             | EditError::NoInput(_) => Self::not_found(error.to_string()),
-            _ => Self::usage(error.to_string()),
+            EditError::Parse(_)
+            | EditError::NoShell { .. }
+            | EditError::Unsafe { .. }
+            | EditError::InputInUse { .. }
+            | EditError::WouldBreak(_) => Self::usage(error.to_string()),
         }
     }
 }
@@ -117,5 +121,36 @@ impl From<LoadError> for Failure {
 impl From<ImportError> for Failure {
     fn from(error: ImportError) -> Self {
         Self::environment(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_kind_of_error() {
+        let nix_failed = NixError::Failed {
+            command: "nix build".into(),
+            code: 1,
+            message: "error".into(),
+            stderr: String::new(),
+        };
+        let nix_missing = NixError::NotFound {
+            searched: "PATH".into(),
+        };
+        assert_eq!(Failure::from(nix_failed.clone()).code, FAILED);
+        assert_eq!(Failure::from(nix_missing.clone()).code, USAGE);
+        assert_eq!(Failure::from(SourceError::Nix(nix_failed)).code, FAILED);
+        assert_eq!(Failure::from(SourceError::NoProject).code, USAGE);
+        assert_eq!(Failure::from(LoadError::Nix(nix_missing)).code, USAGE);
+        let no_result = LoadError::NoResult { root: "/p".into() };
+        assert_eq!(Failure::from(no_result).code, USAGE);
+        let present = EditError::AlreadyPresent {
+            package: "git".into(),
+            shell: "default".into(),
+        };
+        assert_eq!(Failure::from(present).code, FAILED);
+        assert_eq!(Failure::from(EditError::Parse("x".into())).code, USAGE);
     }
 }

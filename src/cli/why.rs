@@ -76,7 +76,7 @@ pub(super) fn run(context: &Context, args: WhyArgs) -> Result<ExitCode, Failure>
     )?;
     timing("load", started);
     let root = root_node(&graph)
-        .ok_or_else(|| Failure::usage("the graph has no root (every path is referenced)"))?;
+        .ok_or_else(|| Failure::environment("the graph has no root (every path is referenced)"))?;
     let text = if let Some(other) = &args.diff {
         diff(options, &graph, root, other, args.derivation, output)?
     } else if let Some(package) = &args.package {
@@ -107,7 +107,7 @@ fn diff(
 ) -> Result<String, Failure> {
     let after = load_graph(options, Some(other), None, derivation)?;
     let after_root = root_node(&after)
-        .ok_or_else(|| Failure::usage(format!("{other}: the graph has no root")))?;
+        .ok_or_else(|| Failure::environment(format!("{other}: the graph has no root")))?;
     let diff = report::closure_diff(graph, root, &after, after_root);
     Ok(match output {
         Output::Json => json(&diff),

@@ -419,5 +419,23 @@ mod tests {
         let diff = closure_diff(&g, 0, &other, 0);
         assert_eq!(diff.changed.len(), 1);
         assert!(closure_diff_text(&diff).contains("1.3 -> 1.4"));
+        // The view colours rows by kind; the text is the same rows.
+        let kinds: Vec<DiffRowKind> = diff.rows().iter().map(|row| row.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DiffRowKind::Heading,
+                DiffRowKind::Heading,
+                DiffRowKind::Changed
+            ]
+        );
+        let text: String = diff
+            .rows()
+            .iter()
+            .map(|row| row.text.clone() + "\n")
+            .collect();
+        assert_eq!(text, closure_diff_text(&diff));
+        let same = closure_diff(&g, 0, &g, 0);
+        assert_eq!(same.rows().last().unwrap().text, "  no differences");
     }
 }
