@@ -320,7 +320,10 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             KeyCode::Char('n') | KeyCode::Esc => {
                 state.overlay = Overlay::None;
-                state.notify("nothing changed");
+                state.notice = Some(Notice {
+                    text: "nothing changed".into(),
+                    is_error: false,
+                });
                 return;
             }
             _ => {}
@@ -350,7 +353,10 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
                     let other = state.graph.compare_input.take().unwrap_or_default();
                     if !other.trim().is_empty() {
                         state.graph.comparison = None;
-                        state.notify(format!("loading {other}…"));
+                        state.notice = Some(Notice {
+                            text: format!("loading {other}…"),
+                            is_error: false,
+                        });
                         effects.push(Effect::Compare {
                             other: other.trim().to_string(),
                         });
