@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// Why an undo is refused.
+#[derive(Debug, thiserror::Error)]
+enum UndoRefused {
+    /// Our edit cannot be taken back alone.
+    #[error(transparent)]
+    Edit(#[from] crate::flake::edit::EditError),
+    /// The file changed since, and the change was not one that can be taken back alone.
+    #[error("flake.nix changed since nixbench edited it; undo would discard those changes")]
+    ChangedSince,
+}
+
 /// Shows the diff of adding a package to the default dev shell, for confirmation.
 pub(super) fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs::Entry) {
     if entry.kind() != crate::nixpkgs::EntryKind::Package {
@@ -98,12 +109,9 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
         let restored = if current == entry.after {
             Ok(entry.before.clone())
         } else if let Some(AddedPackage { shell, package }) = &entry.added {
-            crate::flake::edit::remove_package(&current, shell, package).map_err(|e| e.to_string())
+            crate::flake::edit::remove_package(&current, shell, package).map_err(UndoRefused::from)
         } else {
-            Err(
-                "flake.nix changed since nixbench edited it; undo would discard those changes"
-                    .into(),
-            )
+            Err(UndoRefused::ChangedSince)
         };
         let previous = match restored {
             Ok(text) => text,
