@@ -11,7 +11,6 @@ pub mod config;
 pub mod demo;
 pub mod explain;
 pub mod flake;
-pub mod flake_cli;
 pub mod fsutil;
 pub mod graph;
 pub mod nix;

@@ -3,11 +3,50 @@
 
 use std::path::{Path, PathBuf};
 
+use thiserror::Error;
+
 use crate::config::Dirs;
-use crate::graph::Graph;
-use crate::nix::NixInfo;
+use crate::graph::source::SourceError;
+use crate::graph::{CompareError, Graph};
+use crate::nix::{NixError, NixStatus};
 use crate::nixpkgs::Index;
 use crate::project::{self, NixpkgsSearch, NixpkgsSource, Project};
+
+/// Why something the app or the CLI loads in the background could not be loaded. Views and the
+/// CLI choose a hint and an exit code by variant.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// Nix is needed and missing, or it ran and failed.
+    #[error(transparent)]
+    Nix(#[from] NixError),
+    /// A closure or derivation graph could not be read or asked from Nix.
+    #[error(transparent)]
+    Graph(#[from] SourceError),
+    /// The comparison with another closure could not be made.
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    /// There is no nixpkgs to index; the text says where nixbench looked and what to do.
+    #[error("{explanation}")]
+    NoNixpkgs { explanation: String },
+    /// The runtime closure is that of `./result`, and there is none.
+    #[error("no ./result in {}: build the project first (`nixbench build` or `nix build`), then reopen nixbench.", root.display())]
+    NoResult { root: PathBuf },
+    #[error("could not read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// flake.lock does not say enough to fetch the nixpkgs it pins.
+    #[error("flake.lock does not say how to fetch it")]
+    NoFetchCommand,
+    /// The fetch of the pinned nixpkgs failed; Nix's last words.
+    #[error("{message}")]
+    Fetch { message: String },
+    /// The fetch ended but the pinned revision is still not in the store.
+    #[error("the fetch finished but the locked revision is still not in the store")]
+    StillMissing,
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct OpenOptions {
@@ -31,7 +70,7 @@ pub struct Workspace {
     pub root: PathBuf,
     pub project: Option<Project>,
     pub nixpkgs: NixpkgsSearch,
-    pub nix: Result<NixInfo, String>,
+    pub nix: NixStatus,
     /// The materialized demo directory, when in demo mode.
     pub demo_dir: Option<PathBuf>,
     /// Where indexes are cached.
@@ -55,25 +94,20 @@ impl Workspace {
     /// Like [`Workspace::open`] for `nixbench index`: Nix's version comes from the cache when the
     /// binary is unchanged, so re-indexing starts no process to learn it.
     pub fn open_for_indexing(options: &OpenOptions, dirs: &Dirs) -> Self {
-        let nix = crate::nix::detect_cached(&dirs.cache).map_err(|e| e.to_string());
+        let nix = NixStatus::from_detection(crate::nix::detect_cached(&dirs.cache));
         Self::open_detected(options, dirs, true, nix)
     }
 
     fn open_with(options: &OpenOptions, dirs: &Dirs, detect_nix: bool) -> Self {
         let nix = if detect_nix {
-            crate::nix::detect().map_err(|e| e.to_string())
+            NixStatus::from_detection(crate::nix::detect())
         } else {
-            Err("not checked".to_string())
+            NixStatus::NotChecked
         };
         Self::open_detected(options, dirs, detect_nix, nix)
     }
 
-    fn open_detected(
-        options: &OpenOptions,
-        dirs: &Dirs,
-        detect_nix: bool,
-        nix: Result<NixInfo, String>,
-    ) -> Self {
+    fn open_detected(options: &OpenOptions, dirs: &Dirs, detect_nix: bool, nix: NixStatus) -> Self {
         let project = project::find_project(&options.directory);
         let reason = if options.demo {
             Some("--demo".to_string())
@@ -82,7 +116,7 @@ impl Workspace {
                 "no flake.nix, default.nix or shell.nix in {} or its parents",
                 options.directory.display()
             ))
-        } else if detect_nix && nix.is_err() {
+        } else if detect_nix && nix.info().is_none() {
             Some("nix is not installed".to_string())
         } else {
             None
@@ -109,12 +143,7 @@ impl Workspace {
         }
     }
 
-    fn demo(
-        reason: String,
-        options: &OpenOptions,
-        dirs: &Dirs,
-        nix: Result<NixInfo, String>,
-    ) -> Self {
+    fn demo(reason: String, options: &OpenOptions, dirs: &Dirs, nix: NixStatus) -> Self {
         let demo_dir = crate::demo::materialize(&dirs.cache)
             .or_else(|_| crate::demo::materialize(&std::env::temp_dir().join("nixbench")))
             .ok();
@@ -216,7 +245,7 @@ pub fn build_index(
 /// (entries stay encoded until shown), else built and cached.
 pub fn load_searchable(
     workspace: &Workspace,
-) -> Result<crate::nixpkgs::search::Searchable, String> {
+) -> Result<crate::nixpkgs::search::Searchable, LoadError> {
     use crate::nixpkgs::{cache, search::Searchable};
     let Some(root) = workspace
         .nixpkgs
@@ -224,7 +253,9 @@ pub fn load_searchable(
         .as_ref()
         .and_then(NixpkgsSource::path)
     else {
-        return Err(workspace.nixpkgs.explain_missing());
+        return Err(LoadError::NoNixpkgs {
+            explanation: workspace.nixpkgs.explain_missing(),
+        });
     };
     let path = index_cache_path(workspace, root);
     if let Some(searchable) = cache::open(&path) {
@@ -314,9 +345,9 @@ pub fn load_fallback(workspace: &Workspace) -> Fallback {
         add_builtins(&mut index, workspace);
         Searchable::new(std::sync::Arc::new(index))
     });
-    sources.push(match &workspace.nix {
-        Ok(nix) => format!("builtins from the installed Nix {}", nix.version),
-        Err(_) => "builtins from nixbench's own list (Nix's names and docs)".to_string(),
+    sources.push(match workspace.nix.info() {
+        Some(nix) => format!("builtins from the installed Nix {}", nix.version),
+        None => "builtins from nixbench's own list (Nix's names and docs)".to_string(),
     });
     Fallback {
         searchable,
@@ -340,11 +371,17 @@ fn newest_cached(cache_dir: &Path) -> Option<(PathBuf, String)> {
         .map(|(_, index, label)| (index, label.trim().to_string()))
 }
 
+/// A graph for the Graph tab, and where it came from (for its title).
+pub struct LoadedGraph {
+    pub graph: Graph,
+    pub source: String,
+}
+
 /// A graph for the Graph tab, with a description of where it came from. Runtime: the demo's
 /// recorded closure, or the closure of the project's `./result` (nixbench does not start a build
 /// just because a tab opened). Build time: the demo's recorded derivations, or the derivation graph
 /// of the project's default output (evaluation only).
-pub fn load_graph(workspace: &Workspace, build_time: bool) -> Result<(Graph, String), String> {
+pub fn load_graph(workspace: &Workspace, build_time: bool) -> Result<LoadedGraph, LoadError> {
     use crate::graph::source;
     if let Some(demo) = &workspace.demo_dir {
         let (file, what) = if build_time {
@@ -355,26 +392,32 @@ pub fn load_graph(workspace: &Workspace, build_time: bool) -> Result<(Graph, Str
         } else {
             (crate::demo::CLOSURE, "recorded closure of greeter (demo)")
         };
-        let graph = source::from_file(&demo.join(file), build_time).map_err(|e| e.to_string())?;
-        return Ok((graph, what.to_string()));
+        let graph = source::from_file(&demo.join(file), build_time)?;
+        return Ok(LoadedGraph {
+            graph,
+            source: what.to_string(),
+        });
     }
-    let nix = workspace.nix.as_ref().map_err(Clone::clone)?;
+    let nix = workspace.nix.require()?;
     if build_time {
-        let (graph, root) = source::project_default(nix, workspace.project.as_ref(), true)
-            .map_err(|e| e.to_string())?;
-        return Ok((graph, format!("build-time graph of {}", root.description)));
+        let (graph, root) = source::project_default(&nix, workspace.project.as_ref(), true)?;
+        return Ok(LoadedGraph {
+            graph,
+            source: format!("build-time graph of {}", root.description),
+        });
     }
     let result = workspace.root.join("result");
     if !result.exists() {
-        return Err(format!(
-            "no ./result in {}: build the project first (`nixbench build` or `nix build`), then reopen nixbench. \
-             Press t for the build-time graph, which needs no build.",
-            workspace.root.display()
-        ));
+        return Err(LoadError::NoResult {
+            root: workspace.root.clone(),
+        });
     }
     let root = source::Root::from_user("./result", &workspace.root);
-    let graph = source::from_nix(nix, &root, false, &workspace.root).map_err(|e| e.to_string())?;
-    Ok((graph, format!("{}/result", workspace.root.display())))
+    let graph = source::from_nix(&nix, &root, false, &workspace.root)?;
+    Ok(LoadedGraph {
+        graph,
+        source: format!("{}/result", workspace.root.display()),
+    })
 }
 
 /// The recorded demo build log, for the Build tab of the demo.
@@ -388,7 +431,7 @@ pub fn demo_build_log(workspace: &Workspace) -> Option<PathBuf> {
 
 /// The builtins of the installed Nix (cached per version), then the embedded ones it lacks.
 fn add_builtins(index: &mut Index, workspace: &Workspace) {
-    if let Ok(nix) = &workspace.nix {
+    if let Some(nix) = workspace.nix.info() {
         index.merge(crate::nixpkgs::builtins::cached_from_installed_nix(
             nix,
             &workspace.cache_dir,

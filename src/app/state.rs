@@ -9,6 +9,7 @@ use crate::flake::Flake;
 use crate::graph::algo::Sizes;
 use crate::graph::{Graph, NodeId};
 use crate::nixpkgs::search::{Results, Scope, Searchable};
+pub use crate::workspace::LoadError;
 
 use super::keymap::{Context, KeyMap};
 
@@ -75,8 +76,8 @@ pub struct PendingWrite {
     pub scroll: usize,
     /// True when this change undoes an earlier one (it is not pushed on the undo stack).
     pub is_undo: bool,
-    /// The package this change adds to a dev shell (shell, package): undo can remove just it.
-    pub added: Option<(String, String)>,
+    /// The package this change adds to a dev shell: undo can remove just it.
+    pub added: Option<AddedPackage>,
 }
 
 impl PendingWrite {
@@ -108,7 +109,25 @@ pub struct UndoEntry {
     /// The file before the change, and right after it.
     pub before: String,
     pub after: String,
-    pub added: Option<(String, String)>,
+    pub added: Option<AddedPackage>,
+}
+
+/// A package added to a dev shell by a confirmed change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddedPackage {
+    /// The dev shell (`devShells.<system>.NAME`).
+    pub shell: String,
+    pub package: String,
+}
+
+/// Source lines around an entry's definition, for the details pane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The entry they belong to.
+    pub name: String,
+    /// The line number of the first line.
+    pub first_line: u32,
+    pub lines: Vec<String>,
 }
 
 pub use super::tour::{Lesson, TourState};
@@ -125,13 +144,13 @@ pub struct StatusInfo {
     pub demo: Option<String>,
 }
 
-/// Something loading in the background, loaded, or failed with a message for the user.
-#[derive(Clone, Debug, Default)]
+/// Something loading in the background, loaded, or failed (the view picks the hint by kind).
+#[derive(Debug, Default)]
 pub enum Load<T> {
     #[default]
     Loading,
     Ready(T),
-    Failed(String),
+    Failed(LoadError),
 }
 
 impl<T> Load<T> {
@@ -171,8 +190,8 @@ pub struct PackagesState {
     pub searching: bool,
     pub detail_focus: bool,
     pub detail_scroll: usize,
-    /// Source lines around the selected entry's definition: (entry name, first line number, lines).
-    pub excerpt: Option<(String, u32, Vec<String>)>,
+    /// Source lines around the selected entry's definition.
+    pub excerpt: Option<Excerpt>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -235,7 +254,7 @@ pub struct GraphState {
     /// The `c` prompt: what to compare the closure with.
     pub compare_input: Option<String>,
     /// The comparison with another closure, once loaded (or why it could not be).
-    pub comparison: Option<Result<crate::graph::report::ClosureDiff, String>>,
+    pub comparison: Option<Result<crate::graph::report::ClosureDiff, LoadError>>,
 }
 
 /// Where `lower` (already lower-case) first occurs in `text`, ignoring case.
@@ -348,9 +367,10 @@ impl Default for BuildView {
 pub struct FlakeState {
     pub path: Option<PathBuf>,
     pub flake: Option<Flake>,
-    pub error: Option<String>,
+    /// Why flake.nix could not be read.
+    pub error: Option<LoadError>,
     pub cursor_line: usize,
-    pub explanation: Option<(String, &'static str)>,
+    pub explanation: Option<crate::flake::explain::Explanation>,
     pub lock: Vec<LockedNode>,
     pub lock_duplicates: Vec<Vec<String>>,
     /// flake.lock holds what only Nix 2.17 or later reads: the words to show.
@@ -441,6 +461,22 @@ impl Startup {
 }
 
 impl AppState {
+    /// Says `text` in the status line.
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error: false,
+        });
+    }
+
+    /// Says in the status line, as an error, that something failed.
+    pub fn fail(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error: true,
+        });
+    }
+
     pub fn new(startup: Startup) -> Self {
         let Startup {
             keymap,

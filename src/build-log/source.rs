@@ -105,6 +105,26 @@ pub enum SourceError {
     BadSshUrl(String),
 }
 
+/// Why a followed log could not be read (for good: a missing file that is not followed, a host
+/// that never answered).
+#[derive(Debug, Error)]
+pub enum FollowError {
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    SshSpawn(#[from] super::ssh::SpawnError),
+    #[error("cannot read {path} over ssh: {reason}. Check that `ssh {destination}` works without a password prompt (BatchMode) and that the file exists")]
+    SshUnreachable {
+        path: String,
+        reason: String,
+        destination: String,
+    },
+}
+
 /// `-` is standard input, `ssh://[user@]host[:port]/path` a remote file, anything else a local file.
 pub fn parse_source(text: &str, follow: bool) -> Result<Source, SourceError> {
     if text == "-" {
@@ -214,14 +234,14 @@ pub async fn stream(source: Source, tx: UnboundedSender<Feed>) {
             None
         }
         Source::File { path, follow } => {
-            if let Err(message) = follow_file(&path, follow, &mut feeder).await {
-                let _ = tx.send(Feed::Error(message));
+            if let Err(error) = follow_file(&path, follow, &mut feeder).await {
+                let _ = tx.send(Feed::Error(error.to_string()));
             }
             None
         }
         Source::Ssh(target) => {
-            if let Err(message) = follow_ssh(&target, &mut feeder).await {
-                let _ = tx.send(Feed::Error(message));
+            if let Err(error) = follow_ssh(&target, &mut feeder).await {
+                let _ = tx.send(Feed::Error(error.to_string()));
             }
             None
         }
@@ -268,7 +288,11 @@ async fn run_command(
 /// Reads a file from the start and, when `follow` is set, keeps reading as it grows: woken by notify,
 /// with a slow poll as a safety net (some file systems send no events). A file that shrinks was
 /// replaced: reading starts over.
-async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(), String> {
+async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(), FollowError> {
+    let file_error = |source| FollowError::File {
+        path: path.to_path_buf(),
+        source,
+    };
     use notify::Watcher;
     let (wake_tx, mut wake_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
@@ -300,12 +324,10 @@ async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(
                 }
                 file.seek(std::io::SeekFrom::Start(offset))
                     .await
-                    .map_err(|e| e.to_string())?;
-                offset += pump(&mut file, feeder)
-                    .await
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                    .map_err(file_error)?;
+                offset += pump(&mut file, feeder).await.map_err(file_error)?;
             }
-            Err(err) if !follow => return Err(format!("{}: {err}", path.display())),
+            Err(err) if !follow => return Err(file_error(err)),
             Err(_) => {
                 if !announced_wait {
                     feeder.status(format!("waiting for {} to appear", path.display()));
@@ -326,7 +348,7 @@ async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(
 /// Follows a remote file through the system ssh (the user's config and keys; `NIXBENCH_SSH` names
 /// another program). On a drop it reconnects with backoff and resumes at the first byte of the
 /// first incomplete line. A host that never answers is an error after a few tries.
-async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), String> {
+async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), FollowError> {
     let mut backoff = Duration::from_millis(250);
     let mut failures_before_data = 0;
     let mut ever_connected = false;
@@ -364,11 +386,11 @@ async fn follow_ssh(target: &SshTarget, feeder: &mut Feeder) -> Result<(), Strin
         } else if !ever_connected {
             failures_before_data += 1;
             if failures_before_data >= 4 {
-                return Err(format!(
-                    "cannot read {} over ssh: {reason}. Check that `ssh {}` works without a password prompt (BatchMode) and that the file exists",
-                    target.path,
-                    super::ssh::destination(target)
-                ));
+                return Err(FollowError::SshUnreachable {
+                    path: target.path.clone(),
+                    reason,
+                    destination: super::ssh::destination(target),
+                });
             }
         }
         feeder.status(format!(

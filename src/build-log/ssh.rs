@@ -49,7 +49,7 @@ pub fn ssh_args(target: &SshTarget, offset: u64) -> Vec<String> {
 
 /// Starts the system ssh (the user's config and keys; `NIXBENCH_SSH` names another program) with
 /// stdout and stderr piped; killed when the child is dropped.
-pub fn spawn_tail(target: &SshTarget, offset: u64) -> Result<tokio::process::Child, String> {
+pub fn spawn_tail(target: &SshTarget, offset: u64) -> Result<tokio::process::Child, SpawnError> {
     let program = std::env::var_os("NIXBENCH_SSH").unwrap_or_else(|| "ssh".into());
     tokio::process::Command::new(&program)
         .args(ssh_args(target, offset))
@@ -58,12 +58,19 @@ pub fn spawn_tail(target: &SshTarget, offset: u64) -> Result<tokio::process::Chi
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| {
-            format!(
-                "could not run {}: {e}; is OpenSSH installed?",
-                program.to_string_lossy()
-            )
+        .map_err(|source| SpawnError {
+            program: program.to_string_lossy().into_owned(),
+            source,
         })
+}
+
+/// The ssh program could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("could not run {program}: {source}; is OpenSSH installed?")]
+pub struct SpawnError {
+    pub program: String,
+    #[source]
+    pub source: std::io::Error,
 }
 
 #[cfg(test)]

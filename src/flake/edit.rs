@@ -61,14 +61,15 @@ pub fn apply(source: &str, mut splices: Vec<Splice>) -> Result<String, EditError
     for splice in splices {
         out.replace_range(splice.start..splice.end, &splice.text);
     }
-    check_parses(&out).map_err(EditError::WouldBreak)?;
+    check_parses(&out)?;
     Ok(out)
 }
 
-fn check_parses(text: &str) -> Result<(), String> {
+/// An edit that would leave the file unparsable is refused.
+fn check_parses(text: &str) -> Result<(), EditError> {
     let parse = ast::Root::parse(text);
     match parse.errors().first() {
-        Some(err) => Err(err.to_string()),
+        Some(err) => Err(EditError::WouldBreak(err.to_string())),
         None => Ok(()),
     }
 }

@@ -45,8 +45,19 @@ const TOPICS: &[(&str, &str)] = &[
     ("meta", "Descriptive data about a package: description, homepage, license, mainProgram, platforms."),
 ];
 
+/// What a construct of flake.nix means: its name as written, and the explanation (markdown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub title: String,
+    pub body: &'static str,
+}
+
 /// The explanation for the innermost construct at a byte offset, with its title.
-pub fn explain_at(flake: &Flake, offset: usize) -> Option<(String, &'static str)> {
+pub fn explain_at(flake: &Flake, offset: usize) -> Option<Explanation> {
+    let explained = |title: &str, body| Explanation {
+        title: title.to_string(),
+        body,
+    };
     let root = flake.source.root.syntax();
     let offset = TextSize::from(offset.min(flake.text().len()) as u32);
     let token = match root.token_at_offset(offset) {
@@ -57,14 +68,14 @@ pub fn explain_at(flake: &Flake, offset: usize) -> Option<(String, &'static str)
     // The identifier itself first (`mkShell`, `nativeBuildInputs`), then enclosing bindings.
     let word = token.text().trim();
     if let Some(text) = topic(word) {
-        return Some((word.to_string(), text));
+        return Some(explained(word, text));
     }
     for node in token.parent_ancestors() {
         if let Some(kv) = ast::AttrpathValue::cast(node.clone()) {
             if let Some(path) = attrpath_text(&kv) {
                 for part in path.split('.').rev() {
                     if let Some(text) = topic(part) {
-                        return Some((path.clone(), text));
+                        return Some(explained(&path, text));
                     }
                 }
             }
@@ -76,7 +87,7 @@ pub fn explain_at(flake: &Flake, offset: usize) -> Option<(String, &'static str)
             _ => None,
         };
         if let Some(keyword) = keyword {
-            return topic(keyword).map(|text| (keyword.to_string(), text));
+            return topic(keyword).map(|text| explained(keyword, text));
         }
     }
     None
@@ -97,9 +108,7 @@ mod tests {
     fn explains_words_and_enclosing_bindings() {
         let text = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs }: {\n    devShells.x86_64-linux.default = nixpkgs.legacyPackages.x86_64-linux.mkShell { nativeBuildInputs = [ ]; };\n  };\n}\n";
         let flake = Flake::parse(text.to_string());
-        let at = |needle: &str| {
-            explain_at(&flake, text.find(needle).unwrap() + 1).map(|(title, _)| title)
-        };
+        let at = |needle: &str| explain_at(&flake, text.find(needle).unwrap() + 1).map(|e| e.title);
         assert_eq!(at("mkShell").as_deref(), Some("mkShell"));
         assert_eq!(
             at("nativeBuildInputs").as_deref(),

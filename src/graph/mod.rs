@@ -6,25 +6,42 @@ pub mod load;
 pub mod report;
 pub mod source;
 
+/// Why a comparison with another closure could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// The other closure could not be read or asked from Nix.
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    /// The other closure needs Nix, and there is none.
+    #[error(transparent)]
+    Nix(#[from] crate::nix::NixError),
+    #[error("the current graph has no root")]
+    NoRoot,
+    #[error("{other} has no root")]
+    OtherHasNoRoot { other: String },
+}
+
 /// Compares `current` with another closure: `other` is a recorded JSON file (relative to
 /// `root_dir`) or anything `nix path-info` takes (a store path, an installable), loaded with Nix.
 pub fn compare(
-    nix: Result<crate::nix::NixInfo, String>,
+    nix: &crate::nix::NixStatus,
     root_dir: &std::path::Path,
     other: &str,
     current: &Graph,
     derivation: bool,
-) -> Result<report::ClosureDiff, String> {
+) -> Result<report::ClosureDiff, CompareError> {
     let path = root_dir.join(other);
     let after = if other.ends_with(".json") && path.is_file() {
-        source::from_file(&path, derivation).map_err(|e| e.to_string())?
+        source::from_file(&path, derivation)?
     } else {
-        let nix = nix?;
+        let nix = nix.require()?;
         let root = source::Root::from_user(other, root_dir);
-        source::from_nix(&nix, &root, derivation, root_dir).map_err(|e| e.to_string())?
+        source::from_nix(&nix, &root, derivation, root_dir)?
     };
-    let before_root = source::root_node(current).ok_or("the current graph has no root")?;
-    let after_root = source::root_node(&after).ok_or(format!("{other} has no root"))?;
+    let before_root = source::root_node(current).ok_or(CompareError::NoRoot)?;
+    let after_root = source::root_node(&after).ok_or_else(|| CompareError::OtherHasNoRoot {
+        other: other.to_string(),
+    })?;
     Ok(report::closure_diff(
         current,
         before_root,

@@ -273,49 +273,84 @@ fn signed_size(delta: i128) -> String {
     format!("{sign}{}", human_size(delta.unsigned_abs() as u64))
 }
 
+/// What a row of a closure diff says, so a view can colour it without reading the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffRowKind {
+    /// The two roots, the closure sizes, or "no differences".
+    Heading,
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One line of a closure diff as printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffRow {
+    pub kind: DiffRowKind,
+    pub text: String,
+}
+
+impl ClosureDiff {
+    /// The lines of the diff: the roots, the closure sizes, then each added, removed and changed
+    /// path with its versions and size change.
+    pub fn rows(&self) -> Vec<DiffRow> {
+        let row = |kind, text| DiffRow { kind, text };
+        let mut rows = vec![
+            row(
+                DiffRowKind::Heading,
+                format!(
+                    "{} -> {}",
+                    super::store_path_name(&self.before),
+                    super::store_path_name(&self.after)
+                ),
+            ),
+            row(
+                DiffRowKind::Heading,
+                format!(
+                    "closure {} -> {} ({})",
+                    human_size(self.closure_before),
+                    human_size(self.closure_after),
+                    signed_size(self.closure_after as i128 - self.closure_before as i128)
+                ),
+            ),
+        ];
+        for line in &self.added {
+            let size = signed_size(line.size_after as i128);
+            let text = format!("  + {:<32} {:<16} {size}", line.name, line.after.join(", "));
+            rows.push(row(DiffRowKind::Added, text));
+        }
+        for line in &self.removed {
+            let size = signed_size(-(line.size_before as i128));
+            let text = format!(
+                "  - {:<32} {:<16} {size}",
+                line.name,
+                line.before.join(", ")
+            );
+            rows.push(row(DiffRowKind::Removed, text));
+        }
+        for line in &self.changed {
+            let versions = if line.before == line.after {
+                line.after.join(", ")
+            } else {
+                format!("{} -> {}", line.before.join(", "), line.after.join(", "))
+            };
+            let size = signed_size(line.size_after as i128 - line.size_before as i128);
+            let text = format!("  ~ {:<32} {versions:<16} {size}", line.name);
+            rows.push(row(DiffRowKind::Changed, text));
+        }
+        if self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() {
+            rows.push(row(DiffRowKind::Heading, "  no differences".to_string()));
+        }
+        rows
+    }
+}
+
+/// `nixbench why --diff`: the diff's rows as text.
 pub fn closure_diff_text(diff: &ClosureDiff) -> String {
-    let mut out = format!(
-        "{} -> {}\nclosure {} -> {} ({})\n",
-        super::store_path_name(&diff.before),
-        super::store_path_name(&diff.after),
-        human_size(diff.closure_before),
-        human_size(diff.closure_after),
-        signed_size(diff.closure_after as i128 - diff.closure_before as i128)
-    );
-    for line in &diff.added {
-        let _ = writeln!(
-            out,
-            "  + {:<32} {:<16} {}",
-            line.name,
-            line.after.join(", "),
-            signed_size(line.size_after as i128)
-        );
-    }
-    for line in &diff.removed {
-        let _ = writeln!(
-            out,
-            "  - {:<32} {:<16} {}",
-            line.name,
-            line.before.join(", "),
-            signed_size(-(line.size_before as i128))
-        );
-    }
-    for line in &diff.changed {
-        let versions = if line.before == line.after {
-            line.after.join(", ")
-        } else {
-            format!("{} -> {}", line.before.join(", "), line.after.join(", "))
-        };
-        let _ = writeln!(
-            out,
-            "  ~ {:<32} {:<16} {}",
-            line.name,
-            versions,
-            signed_size(line.size_after as i128 - line.size_before as i128)
-        );
-    }
-    if diff.added.is_empty() && diff.removed.is_empty() && diff.changed.is_empty() {
-        out.push_str("  no differences\n");
+    let mut out = String::new();
+    for row in diff.rows() {
+        out.push_str(&row.text);
+        out.push('\n');
     }
     out
 }
@@ -384,5 +419,23 @@ mod tests {
         let diff = closure_diff(&g, 0, &other, 0);
         assert_eq!(diff.changed.len(), 1);
         assert!(closure_diff_text(&diff).contains("1.3 -> 1.4"));
+        // The view colours rows by kind; the text is the same rows.
+        let kinds: Vec<DiffRowKind> = diff.rows().iter().map(|row| row.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DiffRowKind::Heading,
+                DiffRowKind::Heading,
+                DiffRowKind::Changed
+            ]
+        );
+        let text: String = diff
+            .rows()
+            .iter()
+            .map(|row| row.text.clone() + "\n")
+            .collect();
+        assert_eq!(text, closure_diff_text(&diff));
+        let same = closure_diff(&g, 0, &g, 0);
+        assert_eq!(same.rows().last().unwrap().text, "  no differences");
     }
 }

@@ -22,17 +22,6 @@ pub enum SourceError {
     NoProject,
 }
 
-impl SourceError {
-    /// Exit code: a failed build or evaluation of the root is "the thing asked for failed" (1);
-    /// a missing Nix or unreadable input is an environment error (2).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SourceError::Nix(NixError::Failed { .. }) => 1,
-            _ => 2,
-        }
-    }
-}
-
 /// Arguments that name the root for `nix build` / `nix path-info` / `nix show-derivation`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Root {

@@ -29,6 +29,37 @@ pub enum NixError {
     },
 }
 
+/// A copy for each holder of one failure (a workspace's missing Nix is told to every loader); the
+/// I/O error of a failed start keeps its kind and message.
+impl Clone for NixError {
+    fn clone(&self) -> Self {
+        match self {
+            NixError::NotFound { searched } => NixError::NotFound {
+                searched: searched.clone(),
+            },
+            NixError::UnknownVersion { program, output } => NixError::UnknownVersion {
+                program: program.clone(),
+                output: output.clone(),
+            },
+            NixError::Failed {
+                command,
+                code,
+                message,
+                stderr,
+            } => NixError::Failed {
+                command: command.clone(),
+                code: *code,
+                message: message.clone(),
+                stderr: stderr.clone(),
+            },
+            NixError::Spawn { command, source } => NixError::Spawn {
+                command: command.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+        }
+    }
+}
+
 /// A program that does not exist gets the install hint; other spawn failures speak for themselves.
 fn missing_hint(source: &std::io::Error) -> String {
     if source.kind() == std::io::ErrorKind::NotFound {

@@ -16,4 +16,4 @@ pub mod version;
 pub use args::{flake_prefetch_args, PathInfoShape};
 pub use error::{error_message, NixError, INSTALL_HINT};
 pub use process::{run_blocking, stop_running, NixChild, NixCommand, NixStream};
-pub use version::{detect, detect_cached, find_on_path, Flavour, NixInfo, Version};
+pub use version::{detect, detect_cached, find_on_path, Flavour, NixInfo, NixStatus, Version};

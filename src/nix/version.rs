@@ -157,6 +157,42 @@ pub fn detect_cached(cache_dir: &Path) -> Result<NixInfo, NixError> {
     Ok(info)
 }
 
+/// Whether nixbench asked for Nix, and what it found.
+#[derive(Clone, Debug)]
+pub enum NixStatus {
+    /// Not asked: commands that only read nixpkgs (`search`, `doc`) start no process to learn it.
+    NotChecked,
+    /// Asked, and there is no usable Nix.
+    Missing(NixError),
+    Found(NixInfo),
+}
+
+impl NixStatus {
+    pub fn from_detection(detected: Result<NixInfo, NixError>) -> Self {
+        match detected {
+            Ok(info) => NixStatus::Found(info),
+            Err(error) => NixStatus::Missing(error),
+        }
+    }
+
+    /// The Nix found, if it was looked for and found.
+    pub fn info(&self) -> Option<&NixInfo> {
+        match self {
+            NixStatus::Found(info) => Some(info),
+            NixStatus::NotChecked | NixStatus::Missing(_) => None,
+        }
+    }
+
+    /// The Nix to run, or why there is none; asks Nix now when it was not checked yet.
+    pub fn require(&self) -> Result<NixInfo, NixError> {
+        match self {
+            NixStatus::Found(info) => Ok(info.clone()),
+            NixStatus::Missing(error) => Err(error.clone()),
+            NixStatus::NotChecked => detect(),
+        }
+    }
+}
+
 /// Finds `nix` (honouring `NIXBENCH_NIX` for tests and unusual installs) and asks it for its version.
 /// Blocking; the TUI calls it from a background task.
 pub fn detect() -> Result<NixInfo, NixError> {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::app::state::{AppState, PendingWrite};
 use crate::app::{Effect, Msg};
 use crate::nixpkgs::search::Query;
-use crate::workspace::{self, Workspace};
+use crate::workspace::{self, LoadError, Workspace};
 
 const SEARCH_LIMIT: usize = 500;
 
@@ -149,8 +149,8 @@ fn compare(state: &AppState, ctx: &Context, other: String) {
     let derivation = state.graph.build_time;
     let (nix, root_dir) = (ctx.workspace.nix.clone(), ctx.workspace.root.clone());
     ctx.spawn_blocking(move |tx| {
-        let result = crate::graph::compare(nix, &root_dir, &other, &current, derivation);
-        let _ = tx.send(Msg::Compared(result));
+        let result = crate::graph::compare(&nix, &root_dir, &other, &current, derivation);
+        let _ = tx.send(Msg::Compared(result.map_err(Into::into)));
     });
 }
 
@@ -171,9 +171,9 @@ fn evaluate_index(state: &AppState, ctx: &Context) {
     if ctx.evaluating.load(Ordering::SeqCst) {
         return;
     }
-    let (Some(searchable), Ok(nix), Some(root)) = (
+    let (Some(searchable), Some(nix), Some(root)) = (
         state.packages.index.ready().cloned(),
-        ctx.workspace.nix.clone(),
+        ctx.workspace.nix.info().cloned(),
         ctx.workspace.nixpkgs_root(),
     ) else {
         let _ = ctx.tx.send(Msg::Notice {
@@ -234,11 +234,11 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
         .as_ref()
         .and_then(|m| m.fetch_args())
     else {
-        return done(Err("flake.lock does not say how to fetch it".into()));
+        return done(Err(LoadError::NoFetchCommand));
     };
-    let program = match &workspace.nix {
-        Ok(nix) => nix.program.clone(),
-        Err(_) => PathBuf::from("nix"),
+    let program = match workspace.nix.info() {
+        Some(nix) => nix.program.clone(),
+        None => PathBuf::from("nix"),
     };
     let mut child = match crate::nix::NixCommand::new(&program)
         .args(args)
@@ -247,7 +247,7 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
         .spawn()
     {
         Ok(child) => child,
-        Err(err) => return done(Err(err.to_string())),
+        Err(err) => return done(Err(err.into())),
     };
     let mut last = String::new();
     if let Some(stderr) = child.take_stderr() {
@@ -264,7 +264,9 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
     }
     let status = child.wait();
     if !status.is_ok_and(|s| s.success()) {
-        return done(Err(crate::nix::error_message(&last)));
+        return done(Err(LoadError::Fetch {
+            message: crate::nix::error_message(&last),
+        }));
     }
     let mut fetched = workspace.clone();
     fetched.nixpkgs = crate::project::find_nixpkgs(
@@ -273,9 +275,7 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
         &crate::project::Environment::from_process(),
     );
     if fetched.nixpkgs.missing.is_some() {
-        return done(Err(
-            "the fetch finished but the locked revision is still not in the store".into(),
-        ));
+        return done(Err(LoadError::StillMissing));
     }
     done(Ok(fetched.nixpkgs_root()));
     let result = workspace::load_searchable(&fetched).map(Arc::new);

@@ -39,12 +39,12 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
     for build_time in [false, true] {
         let ws = workspace.clone();
         ctx.spawn_blocking(move |tx| {
-            let result = workspace::load_graph(&ws, build_time).map(|(graph, source)| {
-                let sizes = crate::graph::algo::sizes(&graph);
+            let result = workspace::load_graph(&ws, build_time).map(|loaded| {
+                let sizes = crate::graph::algo::sizes(&loaded.graph);
                 GraphData {
-                    graph: Arc::new(graph),
+                    graph: Arc::new(loaded.graph),
                     sizes: Arc::new(sizes),
-                    source,
+                    source: loaded.source,
                 }
             });
             let _ = tx.send(Msg::GraphLoaded { build_time, result });
@@ -114,8 +114,10 @@ async fn forward_build(index: usize, prefix: String, source: Source, tx: Unbound
 }
 
 pub fn read_flake_msg(path: &std::path::Path) -> Msg {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("could not read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|source| workspace::LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    });
     let lock = std::fs::read_to_string(path.with_file_name("flake.lock")).ok();
     let read_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -163,9 +163,9 @@ pub fn status_info(workspace: &Workspace) -> StatusInfo {
             workspace::Mode::Demo { .. } => "demo project".to_string(),
             workspace::Mode::Project => home_relative(&workspace.root),
         },
-        nix: match &workspace.nix {
-            Ok(info) => info.to_string(),
-            Err(_) => "no nix".to_string(),
+        nix: match workspace.nix.info() {
+            Some(info) => info.to_string(),
+            None => "no nix".to_string(),
         },
         nixpkgs: workspace
             .nixpkgs

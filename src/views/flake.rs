@@ -22,7 +22,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         // No flake.nix yet: offer the templates.
         let mut lines = vec![
             Line::styled("This project has no flake.nix yet.", theme.heading()),
-            Line::raw(f.error.clone().unwrap_or_default()),
+            Line::raw(
+                f.error
+                    .as_ref()
+                    .map(super::errors::load_error_text)
+                    .unwrap_or_default(),
+            ),
             Line::raw("Choose a dev shell template (j/k) and press Enter to see the file before it is written:"),
             Line::raw(""),
         ];
@@ -65,9 +70,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         ));
     }
     match &f.explanation {
-        Some((title, text)) => {
-            info.push(Line::styled(title.clone(), theme.heading()));
-            info.extend(super::markdown::render(text, theme));
+        Some(explanation) => {
+            info.push(Line::styled(explanation.title.clone(), theme.heading()));
+            info.extend(super::markdown::render(explanation.body, theme));
         }
         None => info.push(Line::styled(
             "Move the cursor (j/k) onto a line: its meaning appears here.",

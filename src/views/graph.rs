@@ -8,6 +8,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::layout::{scroll_offset, Areas};
 use crate::app::state::{AppState, GraphColumn, GraphData, Load};
 use crate::graph::human_size;
+use crate::graph::report::DiffRowKind;
 
 use super::theme::Theme;
 use super::{block, fit};
@@ -26,7 +27,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         }
         Load::Failed(error) => {
             frame.render_widget(
-                Paragraph::new(error.clone())
+                Paragraph::new(super::errors::load_error_text(error))
                     .style(theme.error())
                     .block(block(" Graph ", false, theme))
                     .wrap(ratatui::widgets::Wrap { trim: false }),
@@ -227,22 +228,23 @@ fn render_detail(
     let root = graph.roots.first().copied().unwrap_or(0);
     if let Some(comparison) = &g.comparison {
         let lines: Vec<Line> = match comparison {
-            Ok(diff) => crate::graph::report::closure_diff_text(diff)
-                .lines()
-                .map(|l| {
-                    let style = if l.trim_start().starts_with('+') {
-                        theme.ok()
-                    } else if l.trim_start().starts_with('-') {
-                        theme.error()
-                    } else if l.trim_start().starts_with('~') {
-                        theme.warn()
-                    } else {
-                        theme.heading()
+            Ok(diff) => diff
+                .rows()
+                .into_iter()
+                .map(|row| {
+                    let style = match row.kind {
+                        DiffRowKind::Added => theme.ok(),
+                        DiffRowKind::Removed => theme.error(),
+                        DiffRowKind::Changed => theme.warn(),
+                        DiffRowKind::Heading => theme.heading(),
                     };
-                    Line::styled(l.to_string(), style)
+                    Line::styled(row.text, style)
                 })
                 .collect(),
-            Err(error) => vec![Line::styled(error.clone(), theme.error())],
+            Err(error) => vec![Line::styled(
+                super::errors::load_error_text(error),
+                theme.error(),
+            )],
         };
         frame.render_widget(
             Paragraph::new(lines)

@@ -2,6 +2,7 @@
 //! touches a file or changes state.
 
 pub mod build;
+pub mod errors;
 pub mod flake;
 pub mod graph;
 pub mod highlight;

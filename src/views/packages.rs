@@ -44,7 +44,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             return;
         }
         Load::Failed(error) => {
-            let lines: Vec<Line> = error.lines().map(|l| Line::raw(l.to_string())).collect();
+            let text = super::errors::load_error_text(error);
+            let lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
             frame.render_widget(
                 Paragraph::new(lines)
                     .style(theme.error())
@@ -101,14 +102,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         Some(hit) => {
             let entry = searchable.entry(*hit);
             let mut lines = detail_lines(&entry, theme);
-            if let Some((name, first, source)) = &p.excerpt {
-                if *name == entry.name {
+            if let Some(excerpt) = &p.excerpt {
+                if excerpt.name == entry.name {
                     lines.push(Line::raw(""));
                     lines.push(Line::styled("Source", theme.heading()));
-                    let numbered = super::highlight::nix(&source.join("\n"), theme);
+                    let numbered = super::highlight::nix(&excerpt.lines.join("\n"), theme);
                     for (i, line) in numbered.into_iter().enumerate() {
                         let mut spans = vec![Span::styled(
-                            format!("{:>5} ", *first as usize + i),
+                            format!("{:>5} ", excerpt.first_line as usize + i),
                             theme.muted(),
                         )];
                         spans.extend(line.spans);

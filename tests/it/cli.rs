@@ -3,7 +3,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::fixture;
+use crate::{fixture, stdout_json};
 
 fn nixbench() -> Command {
     let mut cmd = Command::cargo_bin("nixbench").unwrap();
@@ -62,15 +62,11 @@ fn search_ranks_like_a_nix_user_expects() {
         text.lines().take(3).any(|l| l.contains("ripgrep")),
         "{text}"
     );
-    let out = nixbench()
-        .args(["search", "python", "requests", "--json", "--nixpkgs"])
-        .arg(&nixpkgs)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = stdout_json(
+        nixbench()
+            .args(["search", "python", "requests", "--json", "--nixpkgs"])
+            .arg(&nixpkgs),
+    );
     assert_eq!(json[0]["name"], "python3Packages.requests");
     nixbench()
         .args(["search", "zzzzqqqq", "--nixpkgs"])
@@ -82,15 +78,11 @@ fn search_ranks_like_a_nix_user_expects() {
 #[test]
 fn doc_resolves_reexports_and_suggests_near_names() {
     let nixpkgs = fixture("nixpkgs-mini");
-    let out = nixbench()
-        .args(["doc", "lib.concatStringsSep", "--json", "--nixpkgs"])
-        .arg(&nixpkgs)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = stdout_json(
+        nixbench()
+            .args(["doc", "lib.concatStringsSep", "--json", "--nixpkgs"])
+            .arg(&nixpkgs),
+    );
     assert_eq!(json["canonical"], "lib.strings.concatStringsSep");
     assert_eq!(json["file"], "lib/strings.nix");
     assert_eq!(
@@ -120,15 +112,11 @@ fn missing_nixpkgs_says_where_it_looked() {
 #[test]
 fn why_from_recorded_closure() {
     let closure = fixture("golden/nix-2.8.0/path-info-greeter.json");
-    let out = nixbench()
-        .args(["why", "zlib-mini", "--json", "--from-json"])
-        .arg(&closure)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = stdout_json(
+        nixbench()
+            .args(["why", "zlib-mini", "--json", "--from-json"])
+            .arg(&closure),
+    );
     let chain = json["chains"][0].as_array().unwrap();
     assert!(chain[0].as_str().unwrap().ends_with("greeter-1.0.0"));
     assert!(chain
@@ -340,15 +328,11 @@ fn why_formats_tree_plain_dot_and_summary() {
         "{summary}"
     );
     let derivations = fixture("golden/nix-2.8.0/show-derivation-greeter.json");
-    let out = nixbench()
-        .args(["why", "jq-mini", "--derivation", "--json", "--from-json"])
-        .arg(&derivations)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = stdout_json(
+        nixbench()
+            .args(["why", "jq-mini", "--derivation", "--json", "--from-json"])
+            .arg(&derivations),
+    );
     assert!(json["target"]
         .as_str()
         .unwrap()
@@ -384,17 +368,13 @@ fn why_diff_of_two_saved_closures() {
     }
     let b = dir.path().join("after.json");
     std::fs::write(&b, serde_json::to_vec(&closure).unwrap()).unwrap();
-    let out = nixbench()
-        .args(["why", "--json", "--from-json"])
-        .arg(&a)
-        .arg("--diff")
-        .arg(&b)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = stdout_json(
+        nixbench()
+            .args(["why", "--json", "--from-json"])
+            .arg(&a)
+            .arg("--diff")
+            .arg(&b),
+    );
     assert_eq!(json["changed"][0]["name"], "hello");
     assert_eq!(json["changed"][0]["after"][0], "2.13");
 }

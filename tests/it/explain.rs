@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{fixture, require};
+use crate::{fixture, require, stdout_json};
 
 /// Runs a command and returns what it printed on stderr; it must fail.
 fn nix_error(program: &str, args: &[&str], dir: &Path) -> String {
@@ -22,17 +22,13 @@ fn nix_error(program: &str, args: &[&str], dir: &Path) -> String {
 }
 
 fn explain(input: &str) -> serde_json::Value {
-    let out = assert_cmd::Command::cargo_bin("nixbench")
-        .unwrap()
-        .args(["explain", "--json", "--nixpkgs"])
-        .arg(fixture("nixpkgs-mini"))
-        .write_stdin(input.to_string())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    stdout_json(
+        assert_cmd::Command::cargo_bin("nixbench")
+            .unwrap()
+            .args(["explain", "--json", "--nixpkgs"])
+            .arg(fixture("nixpkgs-mini"))
+            .write_stdin(input.to_string()),
+    )
 }
 
 #[test]

@@ -20,6 +20,17 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// Runs `command`, expects it to succeed, and reads its stdout as JSON.
+pub fn stdout_json(command: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = command.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out)
+        )
+    })
+}
+
 /// True when the suite must not skip tests that need outside tools (set by scripts/test and CI).
 pub fn strict() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("NIXBENCH_STRICT").is_some()

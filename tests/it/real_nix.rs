@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::{fixture, require};
+use crate::{fixture, require, stdout_json};
 use predicates::prelude::*;
 
 fn nix(args: &[&str]) -> Vec<u8> {
@@ -194,15 +194,12 @@ fn why_on_the_project_default_output_agrees_with_why_depends() {
         return;
     }
     let project = greeter_project();
-    let out = nixbench()
-        .current_dir(project.path())
-        .args(["why", "zlib-mini", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json =
+        stdout_json(
+            nixbench()
+                .current_dir(project.path())
+                .args(["why", "zlib-mini", "--json"]),
+        );
     let chain: Vec<String> = json["chains"][0]
         .as_array()
         .unwrap()

@@ -42,12 +42,7 @@ pub(super) fn jump_to_log_match(state: &mut AppState) {
             b.follow = false;
             b.focus_log = true;
         }
-        None => {
-            state.notice = Some(Notice {
-                text: format!("`{query}` is not in this log"),
-                is_error: false,
-            })
-        }
+        None => state.notify(format!("`{query}` is not in this log")),
     }
 }
 
@@ -72,15 +67,10 @@ pub(super) fn show_in_graph(state: &mut AppState) {
             g.selected_referrer = 0;
             g.why = None;
         }
-        None => {
-            state.notice = Some(Notice {
-                text: format!(
-                    "{} is not in the loaded build-time graph",
-                    crate::build_log::drv_name(&drv_path)
-                ),
-                is_error: false,
-            })
-        }
+        None => state.notify(format!(
+            "{} is not in the loaded build-time graph",
+            crate::build_log::drv_name(&drv_path)
+        )),
     }
 }
 
@@ -119,10 +109,7 @@ pub(super) fn build_command(state: &mut AppState, command: Command) {
                 b.focus_log = true;
                 b.follow = false;
             } else {
-                state.notice = Some(Notice {
-                    text: "no failed derivation".into(),
-                    is_error: false,
-                });
+                state.notify("no failed derivation");
             }
         }
         _ => {}

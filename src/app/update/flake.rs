@@ -2,28 +2,27 @@
 
 use super::*;
 
+/// Why an undo is refused.
+#[derive(Debug, thiserror::Error)]
+enum UndoRefused {
+    /// Our edit cannot be taken back alone.
+    #[error(transparent)]
+    Edit(#[from] crate::flake::edit::EditError),
+    /// The file changed since, and the change was not one that can be taken back alone.
+    #[error("flake.nix changed since nixbench edited it; undo would discard those changes")]
+    ChangedSince,
+}
+
 /// Shows the diff of adding a package to the default dev shell, for confirmation.
 pub(super) fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs::Entry) {
-    let fail = |state: &mut AppState, text: String| {
-        state.notice = Some(Notice {
-            text,
-            is_error: true,
-        })
-    };
     if entry.kind() != crate::nixpkgs::EntryKind::Package {
-        return fail(
-            state,
-            format!(
-                "{} is not a package; only packages go into a dev shell",
-                entry.name
-            ),
-        );
+        return state.fail(format!(
+            "{} is not a package; only packages go into a dev shell",
+            entry.name
+        ));
     }
     let (Some(path), Some(flake)) = (state.flake.path.clone(), state.flake.flake.as_ref()) else {
-        return fail(
-            state,
-            "this project has no flake.nix: create one with `nixbench flake init`".into(),
-        );
+        return state.fail("this project has no flake.nix: create one with `nixbench flake init`");
     };
     let original = flake.text().to_string();
     match crate::flake::edit::add_package(&original, "default", &entry.name) {
@@ -35,11 +34,13 @@ pub(super) fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs:
                 new,
             );
             // Undo can then take back just this package, even if the file changed since.
-            pending.added = Some(("default".into(), entry.name.clone()));
+            pending.added = Some(AddedPackage {
+                shell: "default".into(),
+                package: entry.name.clone(),
+            });
             state.overlay = Overlay::Confirm(Box::new(pending));
         }
-        Err(err) => fail(
-            state,
+        Err(err) => state.fail(
             err.to_string()
                 .lines()
                 .next()
@@ -80,11 +81,9 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
     }
     if command == Command::Docs {
         // Look the construct under the cursor up in the Packages & functions browser.
-        let Some((title, _)) = &state.flake.explanation else {
-            state.notice = Some(Notice {
-                text: "move to a line nixbench explains first (x)".into(),
-                is_error: false,
-            });
+        let Some(crate::flake::explain::Explanation { title, .. }) = &state.flake.explanation
+        else {
+            state.notify("move to a line nixbench explains first (x)");
             return;
         };
         let word = title.rsplit('.').next().unwrap_or(title).to_string();
@@ -96,10 +95,7 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
     }
     if command == Command::Undo {
         let Some(entry) = state.flake.undo.pop() else {
-            state.notice = Some(Notice {
-                text: "nothing to undo".into(),
-                is_error: false,
-            });
+            state.notify("nothing to undo");
             return;
         };
         let current = state
@@ -112,21 +108,15 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
         // edit, so the other changes survive; if that is impossible, refuse.
         let restored = if current == entry.after {
             Ok(entry.before.clone())
-        } else if let Some((shell, package)) = &entry.added {
-            crate::flake::edit::remove_package(&current, shell, package).map_err(|e| e.to_string())
+        } else if let Some(AddedPackage { shell, package }) = &entry.added {
+            crate::flake::edit::remove_package(&current, shell, package).map_err(UndoRefused::from)
         } else {
-            Err(
-                "flake.nix changed since nixbench edited it; undo would discard those changes"
-                    .into(),
-            )
+            Err(UndoRefused::ChangedSince)
         };
         let previous = match restored {
             Ok(text) => text,
             Err(why) => {
-                state.notice = Some(Notice {
-                    text: format!("cannot undo: {why}"),
-                    is_error: true,
-                });
+                state.fail(format!("cannot undo: {why}"));
                 return;
             }
         };
@@ -144,10 +134,7 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
     if command == Command::Explain {
         update_explanation(state);
         if state.flake.explanation.is_none() {
-            state.notice = Some(Notice {
-                text: "nothing to explain on this line; move to a binding such as inputs, mkShell or packages".into(),
-                is_error: false,
-            });
+            state.notify("nothing to explain on this line; move to a binding such as inputs, mkShell or packages");
         }
     }
 }

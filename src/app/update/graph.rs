@@ -44,12 +44,7 @@ pub(super) fn jump_to_search_match(state: &mut AppState) {
             g.selected_referrer = 0;
             g.why = None;
         }
-        None => {
-            state.notice = Some(Notice {
-                text: "no path in this graph matches".into(),
-                is_error: false,
-            })
-        }
+        None => state.notify("no path in this graph matches"),
     }
 }
 

@@ -32,13 +32,13 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Paste(String),
-    IndexLoaded(Result<Arc<Searchable>, String>),
+    IndexLoaded(Result<Arc<Searchable>, LoadError>),
     /// The project's pinned nixpkgs is missing; what is searched instead.
     PinnedMissing(PinnedMissing),
     /// A line of the running nixpkgs fetch's output.
     FetchProgress(String),
     /// The fetch ended: the fetched tree's root, or what went wrong.
-    FetchDone(Result<Option<std::path::PathBuf>, String>),
+    FetchDone(Result<Option<std::path::PathBuf>, LoadError>),
     SearchDone {
         generation: u64,
         results: Results,
@@ -46,11 +46,11 @@ pub enum Msg {
     /// A graph finished loading; `build_time` tells which one.
     GraphLoaded {
         build_time: bool,
-        result: Result<GraphData, String>,
+        result: Result<GraphData, LoadError>,
     },
     FlakeLoaded {
         path: PathBuf,
-        text: Result<String, String>,
+        text: Result<String, LoadError>,
         lock: Option<String>,
         /// When it was read (Unix seconds), for the lock inputs' ages.
         read_at: i64,
@@ -86,7 +86,7 @@ pub enum Msg {
         backup: Option<PathBuf>,
     },
     /// The comparison asked for with `c`.
-    Compared(Result<crate::graph::report::ClosureDiff, String>),
+    Compared(Result<crate::graph::report::ClosureDiff, LoadError>),
     /// Source lines for the details pane.
     Excerpt {
         name: String,
@@ -136,10 +136,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let newly = tour::observe(state);
     if let Some(&last) = newly.last() {
         let title = state.tour.lessons[last].title.clone();
-        state.notice = Some(Notice {
-            text: format!("Tour: \"{title}\" done ✓ (5 for the tour, n for the next lesson)"),
-            is_error: false,
-        });
+        state.notify(format!(
+            "Tour: \"{title}\" done ✓ (5 for the tour, n for the next lesson)"
+        ));
     }
     if !newly.is_empty() || state.tour.step != step_before {
         effects.push(Effect::SaveTour(super::tour::Progress {
@@ -271,17 +270,20 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(build) = state.build_mut(source) {
                 build.source_error = Some(text.clone());
             }
-            state.notice = Some(Notice {
-                text,
-                is_error: true,
-            });
+            state.fail(text);
         }
         Msg::Compared(result) => state.graph.comparison = Some(result),
         Msg::Excerpt {
             name,
             first_line,
             lines,
-        } => state.packages.excerpt = Some((name, first_line, lines)),
+        } => {
+            state.packages.excerpt = Some(Excerpt {
+                name,
+                first_line,
+                lines,
+            })
+        }
         Msg::Notice { text, is_error } => state.notice = Some(Notice { text, is_error }),
         Msg::FlakeWritten { change, backup } => {
             let (path, is_undo) = (change.path.clone(), change.is_undo);
@@ -296,14 +298,11 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             let backup = backup
                 .map(|b| format!(" (backup: {})", b.display()))
                 .unwrap_or_default();
-            state.notice = Some(Notice {
-                text: format!(
-                    "{} {}{backup}; u in the Flake tab undoes",
-                    if is_undo { "restored" } else { "updated" },
-                    path.display()
-                ),
-                is_error: false,
-            });
+            state.notify(format!(
+                "{} {}{backup}; u in the Flake tab undoes",
+                if is_undo { "restored" } else { "updated" },
+                path.display()
+            ));
         }
         Msg::Run(command) => run(state, command, &mut effects),
     }

@@ -15,7 +15,7 @@ pub(super) fn request_excerpt(state: &mut AppState, effects: &mut Vec<Effect>) {
     let entry = searchable.entry(*hit);
     if p.excerpt
         .as_ref()
-        .is_some_and(|(name, ..)| *name == entry.name)
+        .is_some_and(|excerpt| excerpt.name == entry.name)
     {
         return;
     }
@@ -51,10 +51,7 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
             if p.index.ready().is_none() {
                 return;
             }
-            state.notice = Some(Notice {
-                text: "evaluating nixpkgs with nix-env in the background…".into(),
-                is_error: false,
-            });
+            state.notify("evaluating nixpkgs with nix-env in the background…");
             effects.push(Effect::EvaluateIndex);
         }
         Command::FetchNixpkgs => {
@@ -65,10 +62,7 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
                 return;
             }
             if missing.fetch_command.is_none() {
-                state.notice = Some(Notice {
-                    text: "flake.lock does not say enough to fetch this nixpkgs: run `nix flake archive` in the project".into(),
-                    is_error: true,
-                });
+                state.fail("flake.lock does not say enough to fetch this nixpkgs: run `nix flake archive` in the project");
                 return;
             }
             missing.fetching = Some("starting…".into());
@@ -104,12 +98,7 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
                     path: root.join(file),
                     line: entry.line.unwrap_or(1),
                 }),
-                _ => {
-                    state.notice = Some(Notice {
-                        text: format!("{} has no known source position", entry.name),
-                        is_error: true,
-                    })
-                }
+                _ => state.fail(format!("{} has no known source position", entry.name)),
             }
         }
         _ => {}
@@ -118,26 +107,23 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
 
 /// The pinned nixpkgs fetch ended: on success the tab searches it (its index follows as
 /// `IndexLoaded`); on failure the banner stays, with the reason as a notice.
-pub(super) fn fetch_done(state: &mut AppState, result: Result<Option<std::path::PathBuf>, String>) {
+pub(super) fn fetch_done(
+    state: &mut AppState,
+    result: Result<Option<std::path::PathBuf>, LoadError>,
+) {
     match result {
         Ok(root) => {
             state.packages.pinned_missing = None;
             if root.is_some() {
                 state.status.nixpkgs_root = root;
             }
-            state.notice = Some(Notice {
-                text: "fetched the pinned nixpkgs; indexing it".into(),
-                is_error: false,
-            });
+            state.notify("fetched the pinned nixpkgs; indexing it");
         }
         Err(message) => {
             if let Some(missing) = &mut state.packages.pinned_missing {
                 missing.fetching = None;
             }
-            state.notice = Some(Notice {
-                text: format!("fetching nixpkgs failed: {message}"),
-                is_error: true,
-            });
+            state.fail(format!("fetching nixpkgs failed: {message}"));
         }
     }
 }

@@ -28,7 +28,7 @@ pub fn done(state: &AppState, index: usize) -> bool {
         // An explanation of the dev-shell constructs.
         2 => {
             state.tab == Tab::Flake
-                && state.flake.explanation.as_ref().is_some_and(|(title, _)| {
+                && state.flake.explanation.as_ref().is_some_and(|explanation| {
                     [
                         "mkShell",
                         "packages",
@@ -37,7 +37,7 @@ pub fn done(state: &AppState, index: usize) -> bool {
                         "devShells",
                     ]
                     .iter()
-                    .any(|w| title.contains(w))
+                    .any(|w| explanation.title.contains(w))
                 })
         }
         // Saw the diff that adds a package.
