@@ -56,12 +56,63 @@ pub enum Overlay {
     Help {
         scroll: usize,
     },
+    /// The command palette; what is typed in it is the focused input (`InputTarget::Palette`).
     Palette {
-        query: String,
         selected: usize,
+        /// The focus to go back to when the palette closes.
+        resume: Box<Focus>,
     },
-    /// A change to a file, shown as a diff, waiting for y / Enter (or n / Esc).
+    /// A change to a file, shown as a diff, waiting for `Command::Confirm` or `Command::Cancel`.
     Confirm(Box<PendingWrite>),
+}
+
+/// Who has the keyboard in the tab on screen: its list, its detail pane, or a text input.
+/// Overlays (help, confirm, palette) come first; the palette's text is an input like the others.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    List,
+    Detail,
+    Input(InputTarget, TextInput),
+}
+
+/// What a text input is for: where its text goes and what Enter does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputTarget {
+    /// The Packages search box (searches as you type).
+    PackageQuery,
+    /// `/` in the Graph: find a path by name.
+    GraphSearch,
+    /// `c` in the Graph: what to compare the closure with.
+    GraphCompare,
+    /// `/` in the Build log.
+    LogSearch,
+    /// The command palette's filter.
+    Palette,
+}
+
+/// A one-line text being typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextInput {
+    text: String,
+}
+
+impl TextInput {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    pub fn backspace(&mut self) {
+        self.text.pop();
+    }
 }
 
 /// A file change waiting for confirmation.
@@ -161,15 +212,14 @@ pub struct PackagesState {
     pub index: Load<Arc<Searchable>>,
     /// Set while the project's pinned nixpkgs is missing.
     pub pinned_missing: Option<PinnedMissing>,
+    /// The text searched for; while the search box has the keyboard it follows what is typed.
     pub query: String,
-    pub editing: bool,
     pub scope: Scope,
     pub results: Results,
     pub selected: usize,
     /// The generation of the newest search request; older results are dropped.
     pub generation: u64,
     pub searching: bool,
-    pub detail_focus: bool,
     pub detail_scroll: usize,
     /// Source lines around the selected entry's definition: (entry name, first line number, lines).
     pub excerpt: Option<(String, u32, Vec<String>)>,
@@ -222,18 +272,18 @@ pub struct GraphState {
     pub other: Load<GraphData>,
     /// True while `data` holds the build-time graph.
     pub build_time: bool,
-    /// The `/` search text while searching the graph by name.
-    pub search: Option<String>,
+    /// The best match for the `/` search text while it is typed.
+    pub search_best: Option<NodeId>,
     pub current: NodeId,
     pub history: Vec<NodeId>,
     pub column: GraphColumn,
     pub selected_reference: usize,
     pub selected_referrer: usize,
     pub sort: SortKey,
+    /// The sorted columns of the current node.
+    pub columns: GraphColumns,
     /// Why-chains from the root to the current node, when asked for.
     pub why: Option<Vec<Vec<NodeId>>>,
-    /// The `c` prompt: what to compare the closure with.
-    pub compare_input: Option<String>,
     /// The comparison with another closure, once loaded (or why it could not be).
     pub comparison: Option<Result<crate::graph::report::ClosureDiff, String>>,
 }
@@ -251,15 +301,25 @@ fn find_ignoring_case(text: &str, lower: &str) -> Option<usize> {
         .position(|window| window.eq_ignore_ascii_case(lower))
 }
 
+/// The current node's references and referrers, sorted: kept in state and sorted again only when
+/// what they depend on changes (see [`GraphState::refresh_columns`]), not on every frame.
+#[derive(Default)]
+pub struct GraphColumns {
+    /// What the columns were sorted for: graph, node, sort key.
+    key: Option<(usize, NodeId, SortKey)>,
+    pub references: Vec<NodeId>,
+    pub referrers: Vec<NodeId>,
+}
+
 impl GraphState {
-    /// Nodes whose name matches the search text: prefix matches first, then substring matches.
-    pub fn search_matches(&self, limit: usize) -> Vec<NodeId> {
-        let (Some(query), Some(data)) = (&self.search, self.data.ready()) else {
+    /// Nodes whose name matches `query`: prefix matches first, then substring matches.
+    pub fn search_matches(&self, query: &str, limit: usize) -> Vec<NodeId> {
+        let Some(data) = self.data.ready() else {
             return Vec::new();
         };
         let query = query.to_lowercase();
         let graph = &data.graph;
-        // Called on every frame while typing: store names are ASCII, compared without allocating.
+        // Run on every key typed: store names are ASCII, compared without allocating.
         let mut matches: Vec<(bool, usize, NodeId)> = (0..graph.len() as NodeId)
             .filter_map(|id| {
                 let name = graph.node(id).name();
@@ -280,25 +340,53 @@ impl GraphState {
     }
 
     /// The current node's references or referrers, sorted by the chosen key.
-    pub fn column_items(&self, column: GraphColumn) -> Vec<NodeId> {
-        let Some(data) = self.data.ready() else {
-            return Vec::new();
-        };
-        let graph = &data.graph;
-        let mut items: Vec<NodeId> = match column {
-            GraphColumn::References => graph.references.of(self.current).to_vec(),
-            GraphColumn::Referrers => graph.referrers.of(self.current).to_vec(),
-        };
-        match self.sort {
-            SortKey::Name => items.sort_by(|a, b| graph.node(*a).name().cmp(graph.node(*b).name())),
-            SortKey::ClosureSize => {
-                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.closure[*n as usize]))
-            }
-            SortKey::AddedSize => {
-                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.added[*n as usize]))
-            }
+    pub fn column_items(&self, column: GraphColumn) -> &[NodeId] {
+        match column {
+            GraphColumn::References => &self.columns.references,
+            GraphColumn::Referrers => &self.columns.referrers,
         }
-        items
+    }
+
+    /// The selected row of a column.
+    pub fn selected_in(&self, column: GraphColumn) -> usize {
+        match column {
+            GraphColumn::References => self.selected_reference,
+            GraphColumn::Referrers => self.selected_referrer,
+        }
+    }
+
+    /// Sorts the columns again if the graph, the current node or the sort key changed since.
+    pub fn refresh_columns(&mut self) {
+        let Some(data) = self.data.ready() else {
+            self.columns = GraphColumns::default();
+            return;
+        };
+        let key = (Arc::as_ptr(&data.graph) as usize, self.current, self.sort);
+        if self.columns.key == Some(key) {
+            return;
+        }
+        let graph = &data.graph;
+        let sort = |mut items: Vec<NodeId>| {
+            match self.sort {
+                SortKey::Name => {
+                    items.sort_by(|a, b| graph.node(*a).name().cmp(graph.node(*b).name()))
+                }
+                SortKey::ClosureSize => {
+                    items.sort_by_key(|n| std::cmp::Reverse(data.sizes.closure[*n as usize]))
+                }
+                SortKey::AddedSize => {
+                    items.sort_by_key(|n| std::cmp::Reverse(data.sizes.added[*n as usize]))
+                }
+            }
+            items
+        };
+        let references = sort(graph.references.of(self.current).to_vec());
+        let referrers = sort(graph.referrers.of(self.current).to_vec());
+        self.columns = GraphColumns {
+            key: Some(key),
+            references,
+            referrers,
+        };
     }
 }
 
@@ -311,13 +399,10 @@ pub struct BuildView {
     pub scroll_from_end: usize,
     pub running: bool,
     pub exit_code: Option<i32>,
-    pub focus_log: bool,
     /// What the build process printed on stdout.
     pub stdout: Vec<u8>,
     /// Whether this build's durations go into the history (live builds, not the demo replay).
     pub record_history: bool,
-    /// The `/` search text while searching the log.
-    pub search: Option<String>,
     /// What the error explainer makes of the build's errors, once it has ended.
     pub explanations: Vec<crate::explain::Explanation>,
     /// Why the source could not be read (unreachable host, missing file), if it could not.
@@ -334,10 +419,8 @@ impl Default for BuildView {
             scroll_from_end: 0,
             running: false,
             exit_code: None,
-            focus_log: false,
             stdout: Vec::new(),
             record_history: false,
-            search: None,
             explanations: Vec::new(),
             source_error: None,
         }
@@ -378,19 +461,18 @@ pub struct AppState {
     pub tab: Tab,
     pub keymap: KeyMap,
     pub overlay: Overlay,
+    /// Who has the keyboard under the overlays.
+    pub focus: Focus,
     pub status: StatusInfo,
     pub notice: Option<Notice>,
     /// Terminal size in cells.
     pub size: (u16, u16),
     pub packages: PackagesState,
     pub graph: GraphState,
-    /// The build shown in the Build tab; with several sources, the others wait in
-    /// `parked_builds` (see [`AppState::build_mut`]).
-    pub build: BuildView,
-    /// One slot per build source; the shown one's slot is empty (its view is in `build`).
-    pub parked_builds: Vec<Option<BuildView>>,
-    /// Which source `build` shows.
-    pub shown_build: usize,
+    /// One view per build source, in order (always at least one).
+    pub builds: Vec<BuildView>,
+    /// Which of `builds` the Build tab shows.
+    pub shown: usize,
     /// Earlier build durations, for ETAs; every build that ends adds to them.
     pub build_history: crate::build_log::history::Durations,
     pub flake: FlakeState,
@@ -471,18 +553,24 @@ impl AppState {
                 None => state,
             }
         };
-        state.build.state = build_state(full_logs.clone());
-        state.build.record_history = !build_sources.is_empty();
-        state.build.source = match build_sources.first() {
-            Some(first) => {
-                state.tab = Tab::Build;
-                title(0, first)
-            }
-            None => idle_build,
+        let first = BuildView {
+            state: build_state(full_logs.clone()),
+            record_history: !build_sources.is_empty(),
+            source: match build_sources.first() {
+                Some(first) => {
+                    state.tab = Tab::Build;
+                    title(0, first)
+                }
+                None => idle_build,
+            },
+            ..Default::default()
         };
-        // Several sources: one view each, the first shown, the others parked until `s`.
-        for (index, source) in build_sources.iter().enumerate().skip(1) {
-            state.parked_builds.push(Some(BuildView {
+        // Several sources: one view each, the first shown until `s`.
+        let others = build_sources
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(index, source)| BuildView {
                 state: build_state(
                     full_logs
                         .as_ref()
@@ -491,8 +579,8 @@ impl AppState {
                 source: title(index, source),
                 record_history: true,
                 ..Default::default()
-            }));
-        }
+            });
+        state.builds = std::iter::once(first).chain(others).collect();
         state.tour.completed = tour.completed;
         state.tour.completed.resize(state.tour.lessons.len(), false);
         state.tour.step = tour.step.min(state.tour.lessons.len().saturating_sub(1));
@@ -509,14 +597,14 @@ impl AppState {
             tab: Tab::Packages,
             keymap,
             overlay: Overlay::None,
+            focus: Focus::List,
             status,
             notice: None,
             size,
             packages: PackagesState::default(),
             graph: GraphState::default(),
-            build: BuildView::default(),
-            parked_builds: vec![None],
-            shown_build: 0,
+            builds: vec![BuildView::default()],
+            shown: 0,
             build_history: Default::default(),
             flake: FlakeState::default(),
             tour: TourState {
@@ -528,54 +616,37 @@ impl AppState {
         }
     }
 
-    /// The view of build source number `source`, shown or parked.
-    pub fn build_mut(&mut self, source: usize) -> Option<&mut BuildView> {
-        if source == self.shown_build {
-            Some(&mut self.build)
-        } else {
-            self.parked_builds.get_mut(source)?.as_mut()
-        }
+    /// The build the Build tab shows.
+    pub fn shown_build(&self) -> &BuildView {
+        &self.builds[self.shown]
     }
 
-    /// Every build view, in source order.
-    pub fn builds(&self) -> impl Iterator<Item = &BuildView> {
-        self.parked_builds
-            .iter()
-            .enumerate()
-            .filter_map(|(i, parked)| {
-                if i == self.shown_build {
-                    Some(&self.build)
-                } else {
-                    parked.as_ref()
-                }
-            })
+    pub fn shown_build_mut(&mut self) -> &mut BuildView {
+        &mut self.builds[self.shown]
     }
 
     /// Shows the next build source (with one source, nothing changes).
     pub fn show_next_build(&mut self) {
-        let count = self.parked_builds.len();
-        if count < 2 {
-            return;
-        }
-        let next = (self.shown_build + 1) % count;
-        let Some(incoming) = self.parked_builds[next].take() else {
-            return;
-        };
-        let outgoing = std::mem::replace(&mut self.build, incoming);
-        self.parked_builds[self.shown_build] = Some(outgoing);
-        self.shown_build = next;
+        self.shown = (self.shown + 1) % self.builds.len();
     }
 
-    /// True while a text input has the keyboard (search boxes, the palette).
+    /// True while a text input has the keyboard (search boxes, the compare prompt, the palette).
     pub fn typing(&self) -> bool {
-        matches!(self.overlay, Overlay::Palette { .. })
-            || (self.overlay == Overlay::None
-                && match self.tab {
-                    Tab::Packages => self.packages.editing,
-                    Tab::Graph => self.graph.search.is_some() || self.graph.compare_input.is_some(),
-                    Tab::Build => self.build.search.is_some(),
-                    _ => false,
-                })
+        matches!(self.focus, Focus::Input(..))
+    }
+
+    /// The text input that has the keyboard for `target`, if it has.
+    pub fn input(&self, target: InputTarget) -> Option<&TextInput> {
+        match &self.focus {
+            Focus::Input(t, input) if *t == target => Some(input),
+            _ => None,
+        }
+    }
+
+    /// Switches tabs; the new tab starts with its list focused.
+    pub fn show_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.focus = Focus::List;
     }
 }
 
@@ -584,36 +655,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn several_builds_route_to_their_views_and_s_cycles_them() {
+    fn several_builds_are_shown_in_turn() {
         let mut state = AppState::new(Startup::new(
             KeyMap::defaults(),
             StatusInfo::default(),
             (80, 24),
         ));
-        state.build.source = "one".into();
+        state.builds[0].source = "one".into();
         for name in ["two", "three"] {
-            state.parked_builds.push(Some(BuildView {
+            state.builds.push(BuildView {
                 source: name.into(),
                 ..Default::default()
-            }));
+            });
         }
-        state.build_mut(2).unwrap().exit_code = Some(3);
-        assert!(state.build_mut(3).is_none());
         state.show_next_build();
-        assert_eq!(state.build.source, "two");
-        state.build_mut(0).unwrap().exit_code = Some(7);
+        assert_eq!(state.shown_build().source, "two");
         state.show_next_build();
-        assert_eq!(
-            (state.build.source.as_str(), state.build.exit_code),
-            ("three", Some(3))
-        );
         state.show_next_build();
-        assert_eq!(
-            (state.build.source.as_str(), state.build.exit_code),
-            ("one", Some(7))
-        );
-        let sources: Vec<&str> = state.builds().map(|b| b.source.as_str()).collect();
-        assert_eq!(sources, ["one", "two", "three"]);
+        assert_eq!(state.shown_build().source, "one");
     }
 
     #[test]

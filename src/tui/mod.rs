@@ -97,11 +97,13 @@ async fn run_on_terminal(options: RunOptions) -> anyhow::Result<Outcome> {
     drop(terminal);
     drop(tui);
     let mut state = session.state;
-    let build_success = state.builds().all(|b| b.state.is_success());
+    let build_success = state.builds.iter().all(|b| b.state.is_success());
+    // `nixbench build` runs one build: the first source.
+    let first = &mut state.builds[0];
     Ok(Outcome {
-        build_exit: state.build.exit_code,
+        build_exit: first.exit_code,
         build_success,
-        build_stdout: std::mem::take(&mut state.build.stdout),
+        build_stdout: std::mem::take(&mut first.stdout),
         frames: stats.frames,
         busiest_second: stats.busiest_second,
     })

@@ -5,7 +5,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, Focus, InputTarget};
 use crate::build_log::DrvStatus;
 
 use super::theme::Theme;
@@ -29,7 +29,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
 
 /// Where the build stands and its counts.
 fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
     let s = &b.state;
     let phase = if b.source_error.is_some() && s.derivations.is_empty() {
         Span::styled("cannot read the log", theme.error())
@@ -98,7 +98,7 @@ fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
 
 /// The derivations with their status, duration and host.
 fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
     let s = &b.state;
     let rows = areas.list_rows();
     let width = areas.list.width.saturating_sub(2) as usize;
@@ -158,14 +158,15 @@ fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas
         lines
     };
     frame.render_widget(
-        Paragraph::new(body).block(block(list_title, !b.focus_log, theme)),
+        Paragraph::new(body).block(block(list_title, state.focus == Focus::List, theme)),
         areas.list,
     );
 }
 
 /// The selected derivation's log, or Nix's own messages before anything builds.
 fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
+    let log_focused = state.focus != Focus::List;
     let s = &b.state;
     let Some(drv) = s.derivations.get(b.selected) else {
         // Nothing built yet: Nix's own messages (evaluation errors above all) are the news.
@@ -186,7 +187,7 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
         lines.extend(s.other.iter().skip(skip).map(|l| Line::raw(l.clone())));
         frame.render_widget(
             Paragraph::new(lines)
-                .block(block(" Log ", b.focus_log, theme))
+                .block(block(" Log ", log_focused, theme))
                 .wrap(ratatui::widgets::Wrap { trim: false }),
             areas.detail,
         );
@@ -229,10 +230,10 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
     } else {
         String::new()
     };
-    if let Some(query) = &b.search {
+    if let Some(query) = state.input(InputTarget::LogSearch) {
         lines.push(Line::from(vec![
             Span::styled("/", theme.accent()),
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏ Enter finds, Esc cancels", theme.muted()),
         ]));
     }
@@ -248,7 +249,7 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
     );
     render_log(
         lines,
-        block(title, b.focus_log, theme),
+        block(title, log_focused, theme),
         theme,
         frame,
         areas.detail,

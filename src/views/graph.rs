@@ -6,7 +6,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::{AppState, GraphColumn, GraphData, Load};
+use crate::app::state::{AppState, GraphColumn, GraphData, InputTarget, Load};
 use crate::graph::human_size;
 
 use super::theme::Theme;
@@ -56,14 +56,11 @@ fn render_header(
     let node = graph.node(g.current);
 
     // Header: the search box while searching, else the current node with its sizes.
-    if let Some(query) = &g.search {
-        let matches = g.search_matches(1);
-        let best = matches
-            .first()
-            .map(|id| graph.node(*id).name().to_string())
-            .unwrap_or_else(|| "no match".into());
+    let search = state.input(InputTarget::GraphSearch);
+    if let Some(query) = search {
+        let best = g.search_best.map_or("no match", |id| graph.node(id).name());
         let line = Line::from(vec![
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏", theme.accent()),
             Span::styled(format!("  → {best}"), theme.muted()),
         ]);
@@ -108,7 +105,7 @@ fn render_header(
         Span::styled(name, theme.heading()),
         Span::styled(super::fit(&detail, room.saturating_sub(12)), theme.muted()),
     ])];
-    if g.search.is_none() {
+    if search.is_none() {
         let kind = if g.build_time {
             "build time"
         } else {
@@ -123,9 +120,9 @@ fn render_header(
             areas.header,
         );
     }
-    if let Some(query) = &g.compare_input {
+    if let Some(query) = state.input(InputTarget::GraphCompare) {
         let line = Line::from(vec![
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏", theme.accent()),
         ]);
         let title =

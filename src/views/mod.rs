@@ -35,10 +35,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::help(state, theme, frame, *scroll),
-        Overlay::Confirm(pending) => overlay::confirm(theme, frame, pending),
-        Overlay::Palette { query, selected } => {
-            overlay::palette(state, theme, frame, query, *selected)
-        }
+        Overlay::Confirm(pending) => overlay::confirm(state, theme, frame, pending),
+        Overlay::Palette { selected, .. } => overlay::palette(
+            state,
+            theme,
+            frame,
+            crate::app::update::palette_query_of(&state.focus),
+            *selected,
+        ),
     }
 }
 

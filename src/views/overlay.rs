@@ -6,8 +6,10 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::keymap::Context;
 use crate::app::state::AppState;
 use crate::app::update::palette_matches;
+use crate::app::Command;
 
 use super::theme::Theme;
 
@@ -78,7 +80,12 @@ pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
 }
 
 /// A pending file change: its diff, and how to answer.
-pub fn confirm(theme: &Theme, frame: &mut Frame, pending: &crate::app::state::PendingWrite) {
+pub fn confirm(
+    state: &AppState,
+    theme: &Theme,
+    frame: &mut Frame,
+    pending: &crate::app::state::PendingWrite,
+) {
     let area = centered(frame.area(), 90, frame.area().height.saturating_sub(4));
     frame.render_widget(Clear, area);
     let mut lines = vec![
@@ -100,11 +107,28 @@ pub fn confirm(theme: &Theme, frame: &mut Frame, pending: &crate::app::state::Pe
         };
         lines.push(Line::styled(line.to_string(), style));
     }
-    let block = super::block(
-        " y / Enter apply · n / Esc cancel · j/k scroll ",
-        true,
-        theme,
+    // The answers as the key map has them, so a rebinding shows here too.
+    let keys = |command: Command| {
+        let keys: Vec<String> = state
+            .keymap
+            .keys_for(Context::Confirm, command)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        keys.join(" / ")
+    };
+    let title = format!(
+        " {} apply · {} cancel · {} scroll ",
+        keys(Command::Confirm),
+        keys(Command::Cancel),
+        [Command::Down, Command::Up]
+            .into_iter()
+            .filter_map(|c| state.keymap.keys_for(Context::Confirm, c).last().copied())
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join("/")
     );
+    let block = super::block(title, true, theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -5,7 +5,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::{AppState, Load};
+use crate::app::state::{AppState, Focus, InputTarget, Load};
 use crate::nixpkgs::{Entry, EntryKind};
 
 use super::theme::Theme;
@@ -19,8 +19,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     }
     let areas = &areas;
     let scope = format!(" Search [{}] ", p.scope.label());
+    let editing = state.input(InputTarget::PackageQuery).is_some();
     let mut input = vec![Span::raw(p.query.clone())];
-    if p.editing {
+    if editing {
         input.push(Span::styled("▏", theme.accent()));
     } else if p.query.is_empty() {
         input.push(Span::styled(
@@ -29,7 +30,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         ));
     }
     frame.render_widget(
-        Paragraph::new(Line::from(input)).block(block(scope, p.editing, theme)),
+        Paragraph::new(Line::from(input)).block(block(scope, editing, theme)),
         areas.header,
     );
 
@@ -92,11 +93,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         })
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).block(block(title, !p.editing && !p.detail_focus, theme)),
+        Paragraph::new(lines).block(block(title, state.focus == Focus::List, theme)),
         areas.list,
     );
 
-    let detail_block = block(" Details ", p.detail_focus, theme);
+    let detail_block = block(" Details ", state.focus == Focus::Detail, theme);
     match p.results.hits.get(p.selected) {
         Some(hit) => {
             let entry = searchable.entry(*hit);

@@ -330,21 +330,23 @@ fn build_log_search_and_show_in_graph() {
     use ratatui::crossterm::event::KeyCode;
     let mut state = demo_state();
     press(&mut state, &[Command::TabBuild]);
-    let failed = state
-        .build
+    let failed = state.builds[0]
         .state
         .derivations
         .iter()
         .position(|d| d.name == "chatty-0.9")
         .unwrap();
-    state.build.selected = failed;
+    state.builds[0].selected = failed;
     press(&mut state, &[Command::Search]);
     for c in "unit 250 of".chars() {
         key(&mut state, KeyCode::Char(c));
     }
     key(&mut state, KeyCode::Enter);
-    let log: Vec<&String> = state.build.state.derivations[failed].log.iter().collect();
-    let bottom = log.len() - 1 - state.build.scroll_from_end;
+    let log: Vec<&String> = state.builds[0].state.derivations[failed]
+        .log
+        .iter()
+        .collect();
+    let bottom = log.len() - 1 - state.builds[0].scroll_from_end;
     assert!(
         log[bottom].contains("compiling unit 250 of 400"),
         "{}",
@@ -373,8 +375,7 @@ fn build_log_search_and_show_in_graph() {
             events: vec![(nixbench::build_log::parse_line(&start), 1.0)],
         },
     );
-    state.build.selected = state
-        .build
+    state.builds[0].selected = state.builds[0]
         .state
         .derivations
         .iter()
