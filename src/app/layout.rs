@@ -13,8 +13,11 @@ pub struct Areas {
     /// Left column: a 3-row header (search box, progress) above a bordered list.
     pub header: Rect,
     pub list: Rect,
-    /// Right column: details, log, preview.
+    /// Right column: details, log, preview. On a narrow terminal the whole body: the detail is
+    /// then shown instead of the list, when it has the focus.
     pub detail: Rect,
+    /// Too narrow for list and detail side by side (see [`NARROW`]).
+    pub narrow: bool,
 }
 
 impl Areas {
@@ -24,6 +27,9 @@ impl Areas {
     }
 }
 
+/// Below this many columns, list and detail take turns at the full width instead of sharing it.
+pub const NARROW: u16 = 100;
+
 pub fn areas(size: (u16, u16)) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     let [tabs, body, status] = Layout::vertical([
@@ -32,8 +38,12 @@ pub fn areas(size: (u16, u16)) -> Areas {
         Constraint::Length(1),
     ])
     .areas(full);
-    let [left, detail] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
+    let narrow = size.0 < NARROW;
+    let [left, detail] = if narrow {
+        [body, body]
+    } else {
+        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body)
+    };
     let [header, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(left);
     Areas {
         tabs,
@@ -42,6 +52,7 @@ pub fn areas(size: (u16, u16)) -> Areas {
         header,
         list,
         detail,
+        narrow,
     }
 }
 

@@ -8,7 +8,8 @@ use crate::flake::lock::LockedNode;
 use crate::flake::Flake;
 use crate::graph::algo::Sizes;
 use crate::graph::{Graph, NodeId};
-use crate::nixpkgs::search::{Results, Scope, Searchable};
+use crate::nixpkgs::search::{Hit, Results, Scope, Searchable};
+use crate::nixpkgs::Entry;
 
 use super::keymap::{Context, KeyMap};
 
@@ -221,8 +222,63 @@ pub struct PackagesState {
     pub generation: u64,
     pub searching: bool,
     pub detail_scroll: usize,
+    /// The results as the list shows them: decoded once per search, not on every frame.
+    pub rows: Vec<ResultRow>,
+    /// The selected entry, decoded once per selection (see [`PackagesState::refresh_selected`]).
+    selected_entry: Option<(usize, Hit, Entry)>,
     /// Source lines around the selected entry's definition: (entry name, first line number, lines).
     pub excerpt: Option<(String, u32, Vec<String>)>,
+}
+
+/// One row of the results list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultRow {
+    pub kind: &'static str,
+    pub name: String,
+    pub version: String,
+}
+
+impl PackagesState {
+    /// Decodes the rows of new results.
+    pub fn refresh_rows(&mut self) {
+        let Some(searchable) = self.index.ready() else {
+            self.rows.clear();
+            return;
+        };
+        self.rows = self
+            .results
+            .hits
+            .iter()
+            .map(|hit| {
+                let entry = searchable.entry(*hit);
+                ResultRow {
+                    kind: entry.kind().label(),
+                    version: entry.version.unwrap_or_default(),
+                    name: entry.name,
+                }
+            })
+            .collect();
+    }
+
+    /// Decodes the selected entry again if the selection (or the index) changed since.
+    pub fn refresh_selected(&mut self) {
+        let (Some(searchable), Some(hit)) =
+            (self.index.ready(), self.results.hits.get(self.selected))
+        else {
+            self.selected_entry = None;
+            return;
+        };
+        let index = Arc::as_ptr(searchable) as usize;
+        if matches!(&self.selected_entry, Some((i, h, _)) if *i == index && h == hit) {
+            return;
+        }
+        self.selected_entry = Some((index, *hit, searchable.entry(*hit)));
+    }
+
+    /// The selected entry, for the details pane.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.selected_entry.as_ref().map(|(_, _, entry)| entry)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -448,6 +504,18 @@ pub struct FlakeState {
     pub read_at: i64,
     /// Columns of flake.nix scrolled off to the left (h/l or ←/→), for lines wider than the pane.
     pub hscroll: usize,
+    /// flake.nix highlighted, one entry per line: made when the file is read, not on every frame.
+    pub highlighted: Vec<ratatui::text::Line<'static>>,
+}
+
+impl FlakeState {
+    /// Highlights flake.nix again (after it was read).
+    pub fn refresh_highlight(&mut self, colours: super::highlight::Syntax) {
+        self.highlighted = match &self.flake {
+            Some(flake) => super::highlight::nix(flake.text(), colours),
+            None => Vec::new(),
+        };
+    }
 }
 
 /// A short message in the status line.
@@ -467,6 +535,8 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// Terminal size in cells.
     pub size: (u16, u16),
+    /// How code is coloured: chosen by the theme, kept here because highlighted code is state.
+    pub syntax: super::highlight::Syntax,
     pub packages: PackagesState,
     pub graph: GraphState,
     /// One view per build source, in order (always at least one).
@@ -601,6 +671,7 @@ impl AppState {
             status,
             notice: None,
             size,
+            syntax: Default::default(),
             packages: PackagesState::default(),
             graph: GraphState::default(),
             builds: vec![BuildView::default()],

@@ -128,6 +128,9 @@ fn stop_signals() -> io::Result<impl futures_util::Stream<Item = io::Result<Inpu
     )))
 }
 
+/// What the Build tab is titled in the demo, which replays a recorded build.
+pub const DEMO_BUILD: &str = "recorded build of broken-app and chatty (demo, --keep-going)";
+
 /// What a session in `workspace` starts from: saved tour progress and build durations, and one
 /// build view per source.
 pub fn startup(
@@ -140,7 +143,7 @@ pub fn startup(
     size: (u16, u16),
 ) -> Startup {
     let idle_build = if workspace.is_demo() {
-        "recorded build of broken-app and chatty (demo, --keep-going)".into()
+        DEMO_BUILD.into()
     } else {
         "no build yet: run `nixbench build` or `nixbench watch FILE`".into()
     };

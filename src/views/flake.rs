@@ -15,9 +15,13 @@ use super::theme::Theme;
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let f = &state.flake;
-    let [source_area, side] =
+    // Narrow: the explanation goes under the source, at the full width, instead of beside it.
+    let [source_area, side] = if areas.narrow {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(areas.body)
+    } else {
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-            .areas(areas.body);
+            .areas(areas.body)
+    };
     let Some(flake) = &f.flake else {
         // No flake.nix yet: offer the templates.
         let mut lines = vec![
@@ -120,9 +124,19 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             info.push(Line::styled(format!("  ⚠ {words}"), theme.warn()));
         }
     }
+    // More than fits: say so in the bottom border (each line takes at least this many rows).
+    let rows: usize = info
+        .iter()
+        .map(|line| line.width().div_ceil(width.max(1)).max(1))
+        .sum();
+    let mut explain = block(" Explain ", false, theme);
+    if rows > usize::from(side.height.saturating_sub(2)) {
+        explain =
+            explain.title_bottom(Line::styled(" ↓ more below ", theme.muted()).right_aligned());
+    }
     frame.render_widget(
         Paragraph::new(info)
-            .block(block(" Explain ", false, theme))
+            .block(explain)
             .wrap(Wrap { trim: false }),
         side,
     );
@@ -151,16 +165,10 @@ fn render_source(
     let height = usize::from(inner.height);
     let offset = f.cursor_line.saturating_sub(height / 2);
     let code_width = usize::from(code_area.width);
-    let highlighted = super::highlight::nix(flake.text(), theme);
     let mut gutter = Vec::new();
     let mut code = Vec::new();
     let mut more = Vec::new();
-    for (i, line) in highlighted
-        .into_iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-    {
+    for (i, line) in f.highlighted.iter().enumerate().skip(offset).take(height) {
         let selected = i == f.cursor_line;
         let style = if selected {
             theme.selection()
@@ -186,7 +194,7 @@ fn render_source(
         } else {
             Line::raw(" ")
         });
-        code.push(line.style(style));
+        code.push(line.clone().style(style));
     }
     frame.render_widget(Paragraph::new(gutter), gutter_area);
     frame.render_widget(

@@ -1,7 +1,8 @@
 //! Dependency graph: referrers | current | references, with sizes, like nix-tree.
 
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
@@ -134,46 +135,75 @@ fn render_header(
     }
 }
 
-/// The rows of one column (referrers or references) that fit, with their sizes.
-fn column_lines(
+/// One column (referrers or references) as a table of names and sizes, or `empty` when it has
+/// no rows.
+fn render_column(
     state: &AppState,
     data: &GraphData,
     theme: &Theme,
-    areas: &Areas,
-    kind: GraphColumn,
-    selected: usize,
-) -> Vec<Line<'static>> {
+    frame: &mut Frame,
+    area: Rect,
+    (kind, title, empty): (GraphColumn, String, &'static str),
+) {
     let g = &state.graph;
     let (graph, sizes) = (&data.graph, &data.sizes);
     let items = g.column_items(kind);
-    let rows = areas.list_rows();
-    let width = areas.list.width.saturating_sub(2) as usize;
-    items
-        .iter()
-        .enumerate()
-        .skip(scroll_offset(selected, rows))
-        .take(rows)
-        .map(|(i, &id)| {
-            let size = if g.build_time {
-                String::new()
-            } else {
-                human_size(match g.sort {
-                    crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
-                    _ => sizes.closure[id as usize],
-                })
-            };
-            let name = fit(graph.node(id).name(), width.saturating_sub(12));
-            let line = Line::from(vec![
-                Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),
-                Span::styled(format!("{size:>10}"), theme.muted()),
-            ]);
-            if i == selected && g.column == kind {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect()
+    let focused = g.column == kind;
+    let block = block(title, focused, theme);
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(empty, theme.muted()))
+                .block(block)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    // Derivation graphs carry no sizes: the names get the whole width.
+    let size_width: u16 = if g.build_time { 0 } else { 9 };
+    let name_width = usize::from(area.width.saturating_sub(3 + size_width));
+    let rows = items.iter().map(|&id| {
+        let size = if g.build_time {
+            String::new()
+        } else {
+            human_size(match g.sort {
+                crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
+                _ => sizes.closure[id as usize],
+            })
+        };
+        Row::new([
+            Cell::from(fit(graph.node(id).name(), name_width)),
+            Cell::from(Line::styled(size, theme.muted()).right_aligned()),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(size_width)])
+        .block(block)
+        .row_highlight_style(theme.selection());
+    let selected = g.selected_in(kind);
+    let rows_shown = usize::from(area.height.saturating_sub(2));
+    let mut table_state = TableState::default()
+        .with_offset(scroll_offset(selected, rows_shown))
+        .with_selected(focused.then_some(selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+fn referrers_column(state: &AppState, data: &GraphData) -> (GraphColumn, String, &'static str) {
+    let count = data.graph.referrers.of(state.graph.current).len();
+    (
+        GraphColumn::Referrers,
+        format!(" Referrers ({count}) "),
+        " nothing refers to this: it is a root",
+    )
+}
+
+fn references_column(state: &AppState, data: &GraphData) -> (GraphColumn, String, &'static str) {
+    let g = &state.graph;
+    let count = data.graph.references.of(g.current).len();
+    (
+        GraphColumn::References,
+        format!(" References ({count}) · sorted by {} ", g.sort.label()),
+        " no references: a leaf",
+    )
 }
 
 fn render_referrers(
@@ -183,31 +213,15 @@ fn render_referrers(
     frame: &mut Frame,
     areas: &Areas,
 ) {
+    // Narrow: one pane at a time: the column with the selection (←/→ switch), or why-chains and
+    // comparisons in its place.
     let g = &state.graph;
-    let graph = &data.graph;
-    let referrers = column_lines(
-        state,
-        data,
-        theme,
-        areas,
-        GraphColumn::Referrers,
-        g.selected_referrer,
-    );
-    let left_title = format!(" Referrers ({}) ", graph.referrers.of(g.current).len());
-    let left = if referrers.is_empty() {
-        vec![Line::styled(
-            " nothing refers to this: it is a root",
-            theme.muted(),
-        )]
-    } else {
-        referrers
-    };
-    frame.render_widget(
-        Paragraph::new(left)
-            .block(block(left_title, g.column == GraphColumn::Referrers, theme))
-            .wrap(ratatui::widgets::Wrap { trim: false }),
-        areas.list,
-    );
+    let detail_open = g.why.is_some() || g.comparison.is_some();
+    if areas.narrow && (g.column == GraphColumn::References || detail_open) {
+        return;
+    }
+    let column = referrers_column(state, data);
+    render_column(state, data, theme, frame, areas.list, column);
 }
 
 /// The right pane: a comparison, why-chains, or the references.
@@ -219,6 +233,21 @@ fn render_detail(
     areas: &Areas,
 ) {
     let g = &state.graph;
+    // Narrow: the pane goes where the list is, under the header, when it is the one shown.
+    let narrow_areas;
+    let areas = if areas.narrow {
+        if g.column == GraphColumn::Referrers && g.why.is_none() && g.comparison.is_none() {
+            return;
+        }
+        narrow_areas = Areas {
+            detail: areas.list,
+            ..*areas
+        };
+        &narrow_areas
+    } else {
+        areas
+    };
+    let area = areas.detail;
     let graph = &data.graph;
     let node = graph.node(g.current);
     let root = graph.roots.first().copied().unwrap_or(0);
@@ -278,27 +307,7 @@ fn render_detail(
             areas.detail,
         );
     } else {
-        let references = column_lines(
-            state,
-            data,
-            theme,
-            areas,
-            GraphColumn::References,
-            g.selected_reference,
-        );
-        let title = format!(
-            " References ({}) · sorted by {} ",
-            graph.references.of(g.current).len(),
-            g.sort.label()
-        );
-        let right = if references.is_empty() {
-            vec![Line::styled(" no references: a leaf", theme.muted())]
-        } else {
-            references
-        };
-        frame.render_widget(
-            Paragraph::new(right).block(block(title, g.column == GraphColumn::References, theme)),
-            areas.detail,
-        );
+        let column = references_column(state, data);
+        render_column(state, data, theme, frame, area, column);
     }
 }

@@ -88,18 +88,55 @@ fn render_status(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
             .demo
             .as_ref()
             .map(|reason| format!("demo: {reason}"));
+        let hint = narrow_hint(state, area.width);
         let segments = [
+            hint.as_deref(),
             Some(state.status.project_dir.as_str()),
             Some(state.status.nix.as_str()),
             Some(state.status.nixpkgs.as_str()),
             demo.as_deref(),
         ];
-        spans.push(Span::raw(status_segments(&segments, &[0, 2, 1, 3], room)));
+        spans.push(Span::raw(status_segments(
+            &segments,
+            &[0, 1, 3, 2, 4],
+            room,
+        )));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.status()),
         area,
     );
+}
+
+/// On a narrow terminal, how to reach the pane that is not shown (list and detail take turns).
+fn narrow_hint(state: &AppState, width: u16) -> Option<String> {
+    use crate::app::state::Focus;
+    use crate::app::Command;
+    if width >= layout::NARROW || state.typing() {
+        return None;
+    }
+    let key = |command: Command| {
+        state
+            .keymap
+            .keys_for(state.tab.context(), command)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let list_or_detail = |detail: &str| match state.focus {
+        Focus::List => format!("{} {detail}", key(Command::Open)),
+        _ => format!("{} list", key(Command::Back)),
+    };
+    match state.tab {
+        Tab::Packages => Some(list_or_detail("details")),
+        Tab::Build => Some(list_or_detail("log")),
+        Tab::Graph => Some(format!(
+            "{}/{} referrers/references",
+            key(Command::Left),
+            key(Command::Right)
+        )),
+        Tab::Flake | Tab::Tour => None,
+    }
 }
 
 /// Joins the segments that fit in `room` columns, shown in their own order but kept by `priority`
@@ -154,6 +191,26 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Keeps the last `width` columns, with an ellipsis in front when cut: text being typed shows its
+/// end.
+pub fn fit_end(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut tail = Vec::new();
+    let mut used = 1;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 /// Shortens to `width` columns by cutting the middle (`nixpkgs/…/package.nix`), so both the start and

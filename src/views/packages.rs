@@ -1,8 +1,10 @@
 //! Packages & functions: search box, ranked results, and the selected entry's details.
 
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::{scroll_offset, Areas};
 use crate::app::state::{AppState, Focus, InputTarget, Load};
@@ -13,27 +15,15 @@ use super::{block, fit, placeholder};
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let p = &state.packages;
+    // Narrow: the details take the whole body while they have the focus.
+    if areas.narrow && state.focus == Focus::Detail {
+        return render_detail(state, theme, frame, areas.detail, true);
+    }
     let mut areas = *areas;
     if let Some(missing) = &p.pinned_missing {
         areas.list = pinned_missing_banner(missing, theme, frame, areas.list);
     }
-    let areas = &areas;
-    let scope = format!(" Search [{}] ", p.scope.label());
-    let editing = state.input(InputTarget::PackageQuery).is_some();
-    let mut input = vec![Span::raw(p.query.clone())];
-    if editing {
-        input.push(Span::styled("▏", theme.accent()));
-    } else if p.query.is_empty() {
-        input.push(Span::styled(
-            "press / and type: a package, lib function or builtin",
-            theme.muted(),
-        ));
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(input)).block(block(scope, editing, theme)),
-        areas.header,
-    );
-
+    render_header(state, theme, frame, &areas);
     let searchable = match &p.index {
         Load::Loading => {
             placeholder(
@@ -63,75 +53,118 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         searchable.len(),
         if p.searching { "… " } else { "" }
     );
-    let rows = areas.list_rows();
-    let width = areas.list.width.saturating_sub(2) as usize;
-    let offset = scroll_offset(p.selected, rows);
-    let lines: Vec<Line> = p
-        .results
-        .hits
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(rows)
-        .map(|(i, hit)| {
-            let entry = searchable.entry(*hit);
-            let kind = format!("{:<7}", entry.kind().label());
-            let version = entry.version.as_deref().unwrap_or("");
-            let name = fit(&entry.name, width.saturating_sub(9 + version.len().min(14)));
-            let line = Line::from(vec![
-                Span::styled(kind, theme.muted()),
-                Span::raw(" "),
-                Span::styled(name, theme.text()),
-                Span::raw(" "),
-                Span::styled(fit(version, 14), theme.muted()),
-            ]);
-            if i == p.selected {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).block(block(title, state.focus == Focus::List, theme)),
-        areas.list,
-    );
+    render_list(state, title, theme, frame, &areas);
+    if !areas.narrow {
+        render_detail(state, theme, frame, areas.detail, false);
+    }
+}
 
-    let detail_block = block(" Details ", state.focus == Focus::Detail, theme);
-    match p.results.hits.get(p.selected) {
-        Some(hit) => {
-            let entry = searchable.entry(*hit);
-            let mut lines = detail_lines(&entry, theme);
-            if let Some((name, first, source)) = &p.excerpt {
-                if *name == entry.name {
-                    lines.push(Line::raw(""));
-                    lines.push(Line::styled("Source", theme.heading()));
-                    let numbered = super::highlight::nix(&source.join("\n"), theme);
-                    for (i, line) in numbered.into_iter().enumerate() {
-                        let mut spans = vec![Span::styled(
-                            format!("{:>5} ", *first as usize + i),
-                            theme.muted(),
-                        )];
-                        spans.extend(line.spans);
-                        lines.push(Line::from(spans));
-                    }
-                }
-            }
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(detail_block)
-                    .wrap(ratatui::widgets::Wrap { trim: false })
-                    .scroll((p.detail_scroll as u16, 0)),
-                areas.detail,
-            );
-        }
-        None => frame.render_widget(
+/// The search box with its scope.
+fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let p = &state.packages;
+    let scope = format!(" Search [{}] ", p.scope.label());
+    let editing = state.input(InputTarget::PackageQuery).is_some();
+    let room = usize::from(areas.header.width.saturating_sub(3));
+    let mut input = vec![Span::raw(super::fit_end(&p.query, room))];
+    if editing {
+        input.push(Span::styled("▏", theme.accent()));
+    } else if p.query.is_empty() {
+        input.push(Span::styled(
+            fit("press / and type: a package, lib function or builtin", room),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(input)).block(block(scope, editing, theme)),
+        areas.header,
+    );
+}
+
+/// The results as a table: kind, name (elided to fit), version.
+fn render_list(state: &AppState, title: String, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let p = &state.packages;
+    const VERSION: usize = 14;
+    let widest = |column: fn(&crate::app::state::ResultRow) -> usize| {
+        p.rows.iter().map(column).max().unwrap_or(0)
+    };
+    let kind_width = widest(|row| row.kind.width());
+    let version_width = widest(|row| row.version.width()).min(VERSION);
+    let inner = usize::from(areas.list.width.saturating_sub(2));
+    // The name takes what kind, version and the two column gaps leave.
+    let name_width = inner.saturating_sub(kind_width + version_width + 2);
+    let rows = p.rows.iter().map(|row| {
+        Row::new([
+            Cell::from(Span::styled(row.kind, theme.muted())),
+            Cell::from(fit(&row.name, name_width)),
+            Cell::from(Span::styled(fit(&row.version, VERSION), theme.muted())),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(kind_width as u16),
+            Constraint::Fill(1),
+            Constraint::Length(version_width as u16),
+        ],
+    )
+    .block(block(title, state.focus == Focus::List, theme))
+    .row_highlight_style(theme.selection());
+    let mut table_state = TableState::default()
+        .with_offset(scroll_offset(p.selected, areas.list_rows()))
+        .with_selected((!p.rows.is_empty()).then_some(p.selected));
+    frame.render_stateful_widget(table, areas.list, &mut table_state);
+}
+
+/// The selected entry's details, with its source excerpt once loaded.
+fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, alone: bool) {
+    let p = &state.packages;
+    let title = if alone {
+        format!(" Details · {} list ", back_key(state))
+    } else {
+        " Details ".to_string()
+    };
+    let detail_block = block(title, state.focus == Focus::Detail, theme);
+    let Some(entry) = p.selected_entry() else {
+        frame.render_widget(
             Paragraph::new(" no matches")
                 .style(theme.muted())
                 .block(detail_block),
-            areas.detail,
-        ),
+            area,
+        );
+        return;
+    };
+    let mut lines = detail_lines(entry, theme);
+    if let Some((name, first, source)) = &p.excerpt {
+        if *name == entry.name {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Source", theme.heading()));
+            let numbered = super::highlight::nix(&source.join("\n"), theme);
+            for (i, line) in numbered.into_iter().enumerate() {
+                let mut spans = vec![Span::styled(
+                    format!("{:>5} ", *first as usize + i),
+                    theme.muted(),
+                )];
+                spans.extend(line.spans);
+                lines.push(Line::from(spans));
+            }
+        }
     }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(detail_block)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((p.detail_scroll as u16, 0)),
+        area,
+    );
+}
+
+/// The first key that goes back (Esc by default), as help would name it.
+fn back_key(state: &AppState) -> String {
+    state
+        .keymap
+        .keys_for(state.tab.context(), crate::app::Command::Back)
+        .first()
+        .map_or_else(|| "Esc".into(), ToString::to_string)
 }
 
 fn field(label: &str, value: &str, theme: &Theme) -> Line<'static> {

@@ -25,7 +25,9 @@ fn demo_state() -> AppState {
         nixpkgs_root: Some(fixture("nixpkgs-mini")),
         demo: Some("--demo".into()),
     };
-    let mut state = AppState::new(Startup::new(KeyMap::defaults(), status, (WIDTH, HEIGHT)));
+    let mut startup = Startup::new(KeyMap::defaults(), status, (WIDTH, HEIGHT));
+    startup.idle_build = nixbench::tui::DEMO_BUILD.into();
+    let mut state = AppState::new(startup);
     let mut index = nixbench::nixpkgs::static_index::index_tree(&fixture("nixpkgs-mini"));
     index.merge(nixbench::nixpkgs::builtins::embedded());
     index.sort();
@@ -136,10 +138,13 @@ fn screen_sized(state: &AppState, width: u16, height: u16) -> String {
 /// `NIXBENCH_SCREENS=DIR` (scripts/screens) they are also written there as text files.
 #[test]
 fn gallery_at_80x24_and_120x40() {
-    let screens: [(&str, &[Command]); 8] = [
+    let screens: [(&str, &[Command]); 10] = [
         ("packages", &[Command::TabPackages]),
+        // On a narrow terminal Enter shows the details at the full width.
+        ("packages-details", &[Command::TabPackages, Command::Open]),
         ("graph", &[Command::TabGraph]),
         ("build", &[Command::TabBuild]),
+        ("build-log", &[Command::TabBuild, Command::FirstError]),
         ("flake", &[Command::TabFlake]),
         ("tour", &[Command::TabTour]),
         ("tour-lesson-2", &[Command::TabTour, Command::NextStep]),

@@ -135,8 +135,14 @@ pub enum Effect {
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let step_before = state.tour.step;
+    let flake_read = matches!(msg, Msg::FlakeLoaded { .. });
     let mut effects = handle(state, msg);
+    // What views draw from, made again only when its inputs changed.
     state.graph.refresh_columns();
+    state.packages.refresh_selected();
+    if flake_read {
+        state.flake.refresh_highlight(state.syntax);
+    }
     let newly = tour::observe(state);
     if let Some(&last) = newly.last() {
         let title = state.tour.lessons[last].title.clone();
@@ -465,7 +471,11 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent, effects: &mut Vec<Effect>) 
                 state.show_tab(tab);
                 return;
             }
-            if let Some(row) = layout::list_row_at(&areas, mouse.column, mouse.row) {
+            // On a narrow terminal the detail covers the list while it has the focus.
+            let list_shown = !(areas.narrow && state.focus == Focus::Detail);
+            if let Some(row) =
+                layout::list_row_at(&areas, mouse.column, mouse.row).filter(|_| list_shown)
+            {
                 match state.tab {
                     Tab::Packages => {
                         let offset =

@@ -37,6 +37,7 @@ pub(super) fn search_done(
 ) {
     if generation == state.packages.generation {
         state.packages.results = results;
+        state.packages.refresh_rows();
         state.packages.searching = false;
         state.packages.selected = 0;
         state.packages.detail_scroll = 0;
