@@ -202,6 +202,7 @@ fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas
         .with_offset(offset)
         .with_selected(Some(b.selected));
     frame.render_stateful_widget(table, areas.list, &mut table_state);
+    super::scrollbar(frame, areas.list, s.derivations.len(), offset, theme);
 }
 
 /// The selected derivation's log, or Nix's own messages before anything builds.

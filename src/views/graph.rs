@@ -181,10 +181,12 @@ fn render_column(
         .row_highlight_style(theme.selection());
     let selected = g.selected_in(kind);
     let rows_shown = usize::from(area.height.saturating_sub(2));
+    let offset = scroll_offset(selected, rows_shown);
     let mut table_state = TableState::default()
-        .with_offset(scroll_offset(selected, rows_shown))
+        .with_offset(offset)
         .with_selected(focused.then_some(selected));
     frame.render_stateful_widget(table, area, &mut table_state);
+    super::scrollbar(frame, area, items.len(), offset, theme);
 }
 
 fn referrers_column(state: &AppState, data: &GraphData) -> (GraphColumn, String, &'static str) {

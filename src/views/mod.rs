@@ -305,6 +305,31 @@ fn split_point(word: &str, width: usize) -> usize {
     slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
 }
 
+/// A scrollbar on the right border of a bordered list `area` whose `len` rows do not all fit:
+/// the sign that the list goes on, and where the view is in it.
+pub fn scrollbar(frame: &mut Frame, area: Rect, len: usize, offset: usize, theme: &Theme) {
+    use ratatui::widgets::{Scrollbar, ScrollbarOrientation, ScrollbarState};
+    let rows = usize::from(area.height.saturating_sub(2));
+    if len <= rows {
+        return;
+    }
+    let track = area.inner(ratatui::layout::Margin {
+        vertical: 1,
+        horizontal: 0,
+    });
+    let mut state = ScrollbarState::new(len.saturating_sub(rows))
+        .position(offset)
+        .viewport_content_length(rows);
+    frame.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .style(theme.muted()),
+        track,
+        &mut state,
+    );
+}
+
 /// A message in the middle of an empty pane (loading, errors, hints).
 pub fn placeholder(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, style: Style) {
     let paragraph = Paragraph::new(lines)

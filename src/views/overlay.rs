@@ -166,7 +166,17 @@ pub fn palette(state: &AppState, theme: &Theme, frame: &mut Frame, query: &str, 
             ]
         })
         .collect();
-    let block = super::block(" Command palette ", true, theme);
+    let mut block = super::block(" Command palette ", true, theme);
+    // More commands than rows: where the selection is, so the list is known to go on.
+    if rows.len() > usize::from(area.height.saturating_sub(3)) {
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {} of {} · ↑/↓ ", selected + 1, rows.len()),
+                theme.muted(),
+            )
+            .right_aligned(),
+        );
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [input_area, table_area] =

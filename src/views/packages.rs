@@ -109,10 +109,12 @@ fn render_list(state: &AppState, title: String, theme: &Theme, frame: &mut Frame
     )
     .block(block(title, state.focus == Focus::List, theme))
     .row_highlight_style(theme.selection());
+    let offset = scroll_offset(p.selected, areas.list_rows());
     let mut table_state = TableState::default()
-        .with_offset(scroll_offset(p.selected, areas.list_rows()))
+        .with_offset(offset)
         .with_selected((!p.rows.is_empty()).then_some(p.selected));
     frame.render_stateful_widget(table, areas.list, &mut table_state);
+    super::scrollbar(frame, areas.list, p.rows.len(), offset, theme);
 }
 
 /// The selected entry's details, with its source excerpt once loaded.
