@@ -142,16 +142,7 @@ fn render_explain(
             info.push(Line::styled(format!("  ⚠ {words}"), theme.warn()));
         }
     }
-    // More than fits: say so in the bottom border (each line takes at least this many rows).
-    let rows: usize = info
-        .iter()
-        .map(|line| line.width().div_ceil(width.max(1)).max(1))
-        .sum();
-    let mut explain = block(" Explain ", false, theme);
-    if rows > usize::from(side.height.saturating_sub(2)) {
-        explain =
-            explain.title_bottom(Line::styled(" ↓ more below ", theme.muted()).right_aligned());
-    }
+    let explain = super::more_below(block(" Explain ", false, theme), &info, side, 0, theme);
     frame.render_widget(
         Paragraph::new(info)
             .block(explain)

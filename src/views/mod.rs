@@ -305,6 +305,28 @@ fn split_point(word: &str, width: usize) -> usize {
     slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
 }
 
+/// `outer` with "↓ more below" in its bottom border when the wrapped `lines`, scrolled down by
+/// `scroll` rows, go on past the bottom of `area` (each line counts at least the rows its width
+/// needs).
+pub fn more_below<'a>(
+    outer: Block<'a>,
+    lines: &[Line<'_>],
+    area: Rect,
+    scroll: usize,
+    theme: &Theme,
+) -> Block<'a> {
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(width).max(1))
+        .sum();
+    if rows > scroll + usize::from(area.height.saturating_sub(2)) {
+        outer.title_bottom(Line::styled(" ↓ more below ", theme.muted()).right_aligned())
+    } else {
+        outer
+    }
+}
+
 /// A scrollbar on the right border of a bordered list `area` whose `len` rows do not all fit:
 /// the sign that the list goes on, and where the view is in it.
 pub fn scrollbar(frame: &mut Frame, area: Rect, len: usize, offset: usize, theme: &Theme) {

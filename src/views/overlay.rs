@@ -68,9 +68,15 @@ pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
             _ => vec![line],
         })
         .collect();
-    let block = super::block(" Keys  (Esc closes, j/k scroll) ", true, theme);
+    let mut block = super::block(" Keys  (Esc closes, j/k scroll) ", true, theme);
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let below = lines.len().saturating_sub(scroll + visible);
+    if below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ↓ {below} more lines "), theme.muted()).right_aligned(),
+        );
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -151,6 +151,7 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect,
             }
         }
     }
+    let detail_block = super::more_below(detail_block, &lines, area, p.detail_scroll, theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(detail_block)
