@@ -89,7 +89,29 @@ pub fn list_row_at(areas: &Areas, column: u16, row: u16) -> Option<usize> {
     inside.then(|| (row - inner.y - 1) as usize)
 }
 
-/// First visible row of a list of `rows` rows that keeps `selected` in view.
-pub fn scroll_offset(selected: usize, rows: usize) -> usize {
-    selected.saturating_sub(rows.saturating_sub(1))
+/// The first row to show of a list showing `rows` rows, so that `selected` is in view: `offset`
+/// unless that would hide it, then scrolled only as far as needed (as ratatui's list state does).
+pub fn keep_in_view(selected: usize, offset: usize, rows: usize) -> usize {
+    let rows = rows.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + rows {
+        selected + 1 - rows
+    } else {
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_in_view;
+
+    #[test]
+    fn lists_scroll_only_as_far_as_the_selection_needs() {
+        assert_eq!(keep_in_view(3, 0, 10), 0);
+        assert_eq!(keep_in_view(12, 0, 10), 3);
+        // Moving back up inside the view does not scroll.
+        assert_eq!(keep_in_view(5, 3, 10), 3);
+        assert_eq!(keep_in_view(1, 3, 10), 1);
+    }
 }

@@ -218,6 +218,8 @@ pub struct PackagesState {
     pub scope: Scope,
     pub results: Results,
     pub selected: usize,
+    /// The first result row shown (kept so the list scrolls only when the selection needs it).
+    pub offset: usize,
     /// The generation of the newest search request; older results are dropped.
     pub generation: u64,
     pub searching: bool,
@@ -335,6 +337,9 @@ pub struct GraphState {
     pub column: GraphColumn,
     pub selected_reference: usize,
     pub selected_referrer: usize,
+    /// The first row shown of each column.
+    pub reference_offset: usize,
+    pub referrer_offset: usize,
     pub sort: SortKey,
     /// The sorted columns of the current node.
     pub columns: GraphColumns,
@@ -403,6 +408,14 @@ impl GraphState {
         }
     }
 
+    /// The first row shown of a column.
+    pub fn offset_in(&self, column: GraphColumn) -> usize {
+        match column {
+            GraphColumn::References => self.reference_offset,
+            GraphColumn::Referrers => self.referrer_offset,
+        }
+    }
+
     /// The selected row of a column.
     pub fn selected_in(&self, column: GraphColumn) -> usize {
         match column {
@@ -450,6 +463,8 @@ pub struct BuildView {
     pub state: BuildState,
     pub source: String,
     pub selected: usize,
+    /// The first derivation row shown.
+    pub offset: usize,
     pub follow: bool,
     /// Lines scrolled up from the end of the selected log (0 = at the end).
     pub scroll_from_end: usize,
@@ -471,6 +486,7 @@ impl Default for BuildView {
             state: BuildState::new(5000),
             source: String::new(),
             selected: 0,
+            offset: 0,
             follow: true,
             scroll_from_end: 0,
             running: false,
@@ -712,6 +728,28 @@ impl AppState {
             Focus::Input(t, input) if *t == target => Some(input),
             _ => None,
         }
+    }
+
+    /// Scrolls each list just enough to keep its selection in view (after the selection or the
+    /// terminal size changed).
+    pub fn keep_selections_in_view(&mut self) {
+        use super::layout::{areas, keep_in_view};
+        let areas = areas(self.size);
+        let rows = areas.list_rows();
+        let p = &mut self.packages;
+        p.offset = keep_in_view(p.selected, p.offset, rows);
+        for b in &mut self.builds {
+            b.offset = keep_in_view(b.selected, b.offset, rows);
+        }
+        // Wide, the references fill the detail pane; narrow, each column takes the list's place.
+        let reference_rows = if areas.narrow {
+            rows
+        } else {
+            usize::from(areas.detail.height.saturating_sub(2))
+        };
+        let g = &mut self.graph;
+        g.referrer_offset = keep_in_view(g.selected_referrer, g.referrer_offset, rows);
+        g.reference_offset = keep_in_view(g.selected_reference, g.reference_offset, reference_rows);
     }
 
     /// Switches tabs; the new tab starts with its list focused.

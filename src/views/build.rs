@@ -6,7 +6,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
+use crate::app::layout::Areas;
 use crate::app::state::{AppState, Focus, InputTarget};
 use crate::build_log::DrvStatus;
 
@@ -155,7 +155,7 @@ fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas
         return;
     }
     let rows_shown = areas.list_rows();
-    let offset = scroll_offset(b.selected, rows_shown);
+    let offset = b.offset;
     // Only the visible rows' progress is worked out; the column is as wide as the widest of them.
     let extras: Vec<String> = s
         .derivations

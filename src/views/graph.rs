@@ -6,7 +6,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
+use crate::app::layout::Areas;
 use crate::app::state::{AppState, GraphColumn, GraphData, InputTarget, Load};
 use crate::graph::human_size;
 
@@ -180,8 +180,7 @@ fn render_column(
         .block(block)
         .row_highlight_style(theme.selection());
     let selected = g.selected_in(kind);
-    let rows_shown = usize::from(area.height.saturating_sub(2));
-    let offset = scroll_offset(selected, rows_shown);
+    let offset = g.offset_in(kind);
     let mut table_state = TableState::default()
         .with_offset(offset)
         .with_selected(focused.then_some(selected));

@@ -6,7 +6,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
+use crate::app::layout::Areas;
 use crate::app::state::{AppState, Focus, InputTarget, Load};
 use crate::nixpkgs::{Entry, EntryKind};
 
@@ -109,7 +109,7 @@ fn render_list(state: &AppState, title: String, theme: &Theme, frame: &mut Frame
     )
     .block(block(title, state.focus == Focus::List, theme))
     .row_highlight_style(theme.selection());
-    let offset = scroll_offset(p.selected, areas.list_rows());
+    let offset = p.offset;
     let mut table_state = TableState::default()
         .with_offset(offset)
         .with_selected((!p.rows.is_empty()).then_some(p.selected));

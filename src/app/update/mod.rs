@@ -140,6 +140,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     // What views draw from, made again only when its inputs changed.
     state.graph.refresh_columns();
     state.packages.refresh_selected();
+    state.keep_selections_in_view();
     if flake_read {
         state.flake.refresh_highlight(state.syntax);
     }
@@ -478,8 +479,7 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent, effects: &mut Vec<Effect>) 
             {
                 match state.tab {
                     Tab::Packages => {
-                        let offset =
-                            layout::scroll_offset(state.packages.selected, areas.list_rows());
+                        let offset = state.packages.offset;
                         let target = offset + row;
                         if target < state.packages.results.hits.len() {
                             state.packages.selected = target;
@@ -490,7 +490,7 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent, effects: &mut Vec<Effect>) 
                     }
                     Tab::Build => {
                         let b = state.shown_build_mut();
-                        let offset = layout::scroll_offset(b.selected, areas.list_rows());
+                        let offset = b.offset;
                         let target = offset + row;
                         if target < b.state.derivations.len() {
                             b.selected = target;
