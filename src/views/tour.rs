@@ -67,10 +67,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
                     t.step + 1,
                     t.lessons.len(),
                     if areas.narrow {
-                        let marks: String = (0..t.lessons.len())
-                            .map(|i| if done(i) { '✓' } else { '·' })
-                            .collect();
-                        format!(" {marks}")
+                        let done = (0..t.lessons.len()).filter(|&i| done(i)).count();
+                        format!(" · {done} done")
                     } else {
                         String::new()
                     }
