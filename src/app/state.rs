@@ -228,8 +228,20 @@ pub struct PackagesState {
     pub rows: Vec<ResultRow>,
     /// The selected entry, decoded once per selection (see [`PackagesState::refresh_selected`]).
     selected_entry: Option<(usize, Hit, Entry)>,
+    /// The selected entry's code, highlighted once per selection and excerpt.
+    pub code: SelectedCode,
     /// Source lines around the selected entry's definition: (entry name, first line number, lines).
     pub excerpt: Option<(String, u32, Vec<String>)>,
+}
+
+/// The selected entry's signature, examples and source excerpt, highlighted.
+#[derive(Default)]
+pub struct SelectedCode {
+    pub signature: Vec<ratatui::text::Line<'static>>,
+    pub examples: Vec<Vec<ratatui::text::Line<'static>>>,
+    pub excerpt: Vec<ratatui::text::Line<'static>>,
+    /// Which excerpt `excerpt` holds: (entry name, first line).
+    excerpt_of: Option<(String, u32)>,
 }
 
 /// One row of the results list.
@@ -262,8 +274,11 @@ impl PackagesState {
             .collect();
     }
 
-    /// Decodes the selected entry again if the selection (or the index) changed since.
-    pub fn refresh_selected(&mut self) {
+    /// Decodes and highlights the selected entry again if the selection (or the index) changed
+    /// since, and its source excerpt if a new one arrived.
+    pub fn refresh_selected(&mut self, colours: super::highlight::Syntax) {
+        use super::highlight::nix;
+        self.refresh_excerpt(colours);
         let (Some(searchable), Some(hit)) =
             (self.index.ready(), self.results.hits.get(self.selected))
         else {
@@ -274,7 +289,38 @@ impl PackagesState {
         if matches!(&self.selected_entry, Some((i, h, _)) if *i == index && h == hit) {
             return;
         }
-        self.selected_entry = Some((index, *hit, searchable.entry(*hit)));
+        let entry = searchable.entry(*hit);
+        let code = &mut self.code;
+        code.signature = entry
+            .type_sig
+            .as_deref()
+            .map(|sig| nix(sig, colours))
+            .unwrap_or_default();
+        code.examples = entry.examples.iter().map(|e| nix(e, colours)).collect();
+        self.selected_entry = Some((index, *hit, entry));
+    }
+
+    fn refresh_excerpt(&mut self, colours: super::highlight::Syntax) {
+        let code = &mut self.code;
+        let same = match (&self.excerpt, &code.excerpt_of) {
+            (Some((name, first, _)), Some((shown, shown_first))) => {
+                name == shown && first == shown_first
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        code.excerpt_of = self
+            .excerpt
+            .as_ref()
+            .map(|(name, first, _)| (name.clone(), *first));
+        code.excerpt = self
+            .excerpt
+            .as_ref()
+            .map(|(_, _, lines)| super::highlight::nix(&lines.join("\n"), colours))
+            .unwrap_or_default();
     }
 
     /// The selected entry, for the details pane.

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::Areas;
-use crate::app::state::{AppState, Focus, InputTarget, Load};
+use crate::app::state::{AppState, Focus, InputTarget, Load, SelectedCode};
 use crate::nixpkgs::{Entry, EntryKind};
 
 use super::theme::Theme;
@@ -135,18 +135,17 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect,
         );
         return;
     };
-    let mut lines = detail_lines(entry, theme);
-    if let Some((name, first, source)) = &p.excerpt {
+    let mut lines = detail_lines(entry, &p.code, theme);
+    if let Some((name, first, _)) = &p.excerpt {
         if *name == entry.name {
             lines.push(Line::raw(""));
             lines.push(Line::styled("Source", theme.heading()));
-            let numbered = super::highlight::nix(&source.join("\n"), theme);
-            for (i, line) in numbered.into_iter().enumerate() {
+            for (i, line) in p.code.excerpt.iter().enumerate() {
                 let mut spans = vec![Span::styled(
                     format!("{:>5} ", *first as usize + i),
                     theme.muted(),
                 )];
-                spans.extend(line.spans);
+                spans.extend(line.spans.iter().cloned());
                 lines.push(Line::from(spans));
             }
         }
@@ -178,7 +177,7 @@ fn field(label: &str, value: &str, theme: &Theme) -> Line<'static> {
 }
 
 /// The details pane for one entry.
-pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
+pub fn detail_lines(entry: &Entry, code: &SelectedCode, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(entry.name.clone(), theme.heading())];
     if let Some(canonical) = &entry.canonical {
         lines.push(field("alias of", canonical, theme));
@@ -222,9 +221,9 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             ));
         }
         EntryKind::Function | EntryKind::Builtin => {
-            if let Some(sig) = &entry.type_sig {
+            if entry.type_sig.is_some() {
                 lines.push(Line::raw(""));
-                lines.extend(super::highlight::nix(sig, theme));
+                lines.extend(code.signature.iter().cloned());
             }
             if let Some(doc) = &entry.doc {
                 lines.push(Line::raw(""));
@@ -233,10 +232,10 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             if !entry.examples.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled("Examples", theme.heading()));
-                for example in &entry.examples {
-                    lines.extend(super::highlight::nix(example, theme).into_iter().map(|l| {
+                for example in &code.examples {
+                    lines.extend(example.iter().map(|l| {
                         let mut spans = vec![Span::raw("  ")];
-                        spans.extend(l.spans);
+                        spans.extend(l.spans.iter().cloned());
                         Line::from(spans)
                     }));
                 }

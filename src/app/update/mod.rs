@@ -139,7 +139,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = handle(state, msg);
     // What views draw from, made again only when its inputs changed.
     state.graph.refresh_columns();
-    state.packages.refresh_selected();
+    state.packages.refresh_selected(state.syntax);
     state.keep_selections_in_view();
     if flake_read {
         state.flake.refresh_highlight(state.syntax);
