@@ -1,6 +1,7 @@
 //! Packages & functions: search box, ranked results, and the selected entry's details.
 
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
@@ -135,7 +136,8 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect,
         );
         return;
     };
-    let mut lines = detail_lines(entry, &p.code, theme);
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = detail_lines(entry, &p.code, width, theme);
     if let Some((name, first, _)) = &p.excerpt {
         if *name == entry.name {
             lines.push(Line::raw(""));
@@ -169,41 +171,60 @@ fn back_key(state: &AppState) -> String {
         .map_or_else(|| "Esc".into(), ToString::to_string)
 }
 
-fn field(label: &str, value: &str, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<13}"), theme.muted()),
-        Span::raw(value.to_string()),
-    ])
+/// `label  value`, the value in its own column that wraps under itself in `width` columns.
+fn field_lines(
+    label: &str,
+    value: &str,
+    style: Style,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    const LABEL: usize = 13;
+    let column = width.saturating_sub(LABEL).max(12);
+    super::wrap_words(value, column)
+        .into_iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let lead = if n == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{lead:<LABEL$}"), theme.muted()),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
 }
 
-/// The details pane for one entry.
-pub fn detail_lines(entry: &Entry, code: &SelectedCode, theme: &Theme) -> Vec<Line<'static>> {
+/// The details pane for one entry, `width` columns wide.
+pub fn detail_lines(
+    entry: &Entry,
+    code: &SelectedCode,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let field = |label: &str, value: &str| field_lines(label, value, theme.text(), width, theme);
     let mut lines = vec![Line::styled(entry.name.clone(), theme.heading())];
     if let Some(canonical) = &entry.canonical {
-        lines.push(field("alias of", canonical, theme));
+        lines.extend(field("alias of", canonical));
     }
     match entry.kind() {
         EntryKind::Package => {
             if let Some(v) = &entry.version {
-                lines.push(field("version", v, theme));
+                lines.extend(field("version", v));
             }
             if let Some(d) = &entry.description {
-                lines.push(field("description", d, theme));
+                lines.extend(field("description", d));
             }
             if let Some(h) = &entry.homepage {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<13}", "homepage"), theme.muted()),
-                    Span::styled(h.clone(), theme.link()),
-                ]));
+                lines.extend(field_lines("homepage", h, theme.link(), width, theme));
             }
             if let Some(l) = &entry.license {
-                lines.push(field("license", l, theme));
+                lines.extend(field("license", l));
             }
             if let Some(m) = &entry.main_program {
-                lines.push(field("program", m, theme));
+                lines.extend(field("program", m));
             }
             if !entry.platforms.is_empty() {
-                lines.push(field("platforms", &entry.platforms.join(" "), theme));
+                lines.extend(field("platforms", &entry.platforms.join(" ")));
             }
             if let Some(ld) = &entry.long_description {
                 lines.push(Line::raw(""));
@@ -244,10 +265,9 @@ pub fn detail_lines(entry: &Entry, code: &SelectedCode, theme: &Theme) -> Vec<Li
     }
     if let Some(file) = &entry.file {
         lines.push(Line::raw(""));
-        lines.push(field(
+        lines.extend(field(
             "defined at",
             &format!("{}:{}", file, entry.line.unwrap_or(1)),
-            theme,
         ));
     }
     lines
