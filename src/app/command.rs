@@ -109,4 +109,8 @@ commands! {
     PrevStep = "prev-step",
     /// Show a hint for the current tour step
     Hint = "hint",
+    /// Apply the change the dialog shows
+    Confirm = "confirm",
+    /// Close the dialog without changing anything
+    Cancel = "cancel",
 }

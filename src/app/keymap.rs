@@ -17,6 +17,8 @@ pub enum Context {
     Build,
     Flake,
     Tour,
+    /// The dialog that shows a change to a file before it is written.
+    Confirm,
 }
 
 impl Context {
@@ -28,6 +30,7 @@ impl Context {
             Context::Build => "Build",
             Context::Flake => "Flake",
             Context::Tour => "Tour",
+            Context::Confirm => "Confirm dialog",
         }
     }
 }
@@ -193,6 +196,10 @@ const DEFAULTS: &[(Context, &str, Command)] = {
         (Tour, "n", NextStep),
         (Tour, "p", PrevStep),
         (Tour, "H", Hint),
+        (Context::Confirm, "y", Command::Confirm),
+        (Context::Confirm, "enter", Command::Confirm),
+        (Context::Confirm, "n", Cancel),
+        (Context::Confirm, "esc", Cancel),
     ]
 };
 

@@ -13,8 +13,11 @@ pub struct Areas {
     /// Left column: a 3-row header (search box, progress) above a bordered list.
     pub header: Rect,
     pub list: Rect,
-    /// Right column: details, log, preview.
+    /// Right column: details, log, preview. On a narrow terminal the whole body: the detail is
+    /// then shown instead of the list, when it has the focus.
     pub detail: Rect,
+    /// Too narrow for list and detail side by side (see [`NARROW`]).
+    pub narrow: bool,
 }
 
 impl Areas {
@@ -24,6 +27,9 @@ impl Areas {
     }
 }
 
+/// Below this many columns, list and detail take turns at the full width instead of sharing it.
+pub const NARROW: u16 = 100;
+
 pub fn areas(size: (u16, u16)) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     let [tabs, body, status] = Layout::vertical([
@@ -32,8 +38,12 @@ pub fn areas(size: (u16, u16)) -> Areas {
         Constraint::Length(1),
     ])
     .areas(full);
-    let [left, detail] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
+    let narrow = size.0 < NARROW;
+    let [left, detail] = if narrow {
+        [body, body]
+    } else {
+        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body)
+    };
     let [header, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(left);
     Areas {
         tabs,
@@ -42,6 +52,7 @@ pub fn areas(size: (u16, u16)) -> Areas {
         header,
         list,
         detail,
+        narrow,
     }
 }
 
@@ -78,7 +89,29 @@ pub fn list_row_at(areas: &Areas, column: u16, row: u16) -> Option<usize> {
     inside.then(|| (row - inner.y - 1) as usize)
 }
 
-/// First visible row of a list of `rows` rows that keeps `selected` in view.
-pub fn scroll_offset(selected: usize, rows: usize) -> usize {
-    selected.saturating_sub(rows.saturating_sub(1))
+/// The first row to show of a list showing `rows` rows, so that `selected` is in view: `offset`
+/// unless that would hide it, then scrolled only as far as needed (as ratatui's list state does).
+pub fn keep_in_view(selected: usize, offset: usize, rows: usize) -> usize {
+    let rows = rows.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + rows {
+        selected + 1 - rows
+    } else {
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_in_view;
+
+    #[test]
+    fn lists_scroll_only_as_far_as_the_selection_needs() {
+        assert_eq!(keep_in_view(3, 0, 10), 0);
+        assert_eq!(keep_in_view(12, 0, 10), 3);
+        // Moving back up inside the view does not scroll.
+        assert_eq!(keep_in_view(5, 3, 10), 3);
+        assert_eq!(keep_in_view(1, 3, 10), 1);
+    }
 }

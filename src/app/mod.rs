@@ -2,6 +2,7 @@
 //! that drives it is in `tui`.
 
 pub mod command;
+pub mod highlight;
 pub mod keymap;
 pub mod layout;
 pub mod state;

@@ -8,7 +8,8 @@ use crate::flake::lock::LockedNode;
 use crate::flake::Flake;
 use crate::graph::algo::Sizes;
 use crate::graph::{Graph, NodeId};
-use crate::nixpkgs::search::{Results, Scope, Searchable};
+use crate::nixpkgs::search::{Hit, Results, Scope, Searchable};
+use crate::nixpkgs::Entry;
 pub use crate::workspace::LoadError;
 
 use super::keymap::{Context, KeyMap};
@@ -57,12 +58,63 @@ pub enum Overlay {
     Help {
         scroll: usize,
     },
+    /// The command palette; what is typed in it is the focused input (`InputTarget::Palette`).
     Palette {
-        query: String,
         selected: usize,
+        /// The focus to go back to when the palette closes.
+        resume: Box<Focus>,
     },
-    /// A change to a file, shown as a diff, waiting for y / Enter (or n / Esc).
+    /// A change to a file, shown as a diff, waiting for `Command::Confirm` or `Command::Cancel`.
     Confirm(Box<PendingWrite>),
+}
+
+/// Who has the keyboard in the tab on screen: its list, its detail pane, or a text input.
+/// Overlays (help, confirm, palette) come first; the palette's text is an input like the others.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    List,
+    Detail,
+    Input(InputTarget, TextInput),
+}
+
+/// What a text input is for: where its text goes and what Enter does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputTarget {
+    /// The Packages search box (searches as you type).
+    PackageQuery,
+    /// `/` in the Graph: find a path by name.
+    GraphSearch,
+    /// `c` in the Graph: what to compare the closure with.
+    GraphCompare,
+    /// `/` in the Build log.
+    LogSearch,
+    /// The command palette's filter.
+    Palette,
+}
+
+/// A one-line text being typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextInput {
+    text: String,
+}
+
+impl TextInput {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    pub fn backspace(&mut self) {
+        self.text.pop();
+    }
 }
 
 /// A file change waiting for confirmation.
@@ -180,18 +232,120 @@ pub struct PackagesState {
     pub index: Load<Arc<Searchable>>,
     /// Set while the project's pinned nixpkgs is missing.
     pub pinned_missing: Option<PinnedMissing>,
+    /// The text searched for; while the search box has the keyboard it follows what is typed.
     pub query: String,
-    pub editing: bool,
     pub scope: Scope,
     pub results: Results,
     pub selected: usize,
+    /// The first result row shown (kept so the list scrolls only when the selection needs it).
+    pub offset: usize,
     /// The generation of the newest search request; older results are dropped.
     pub generation: u64,
     pub searching: bool,
-    pub detail_focus: bool,
     pub detail_scroll: usize,
+    /// The results as the list shows them: decoded once per search, not on every frame.
+    pub rows: Vec<ResultRow>,
+    /// The selected entry, decoded once per selection (see [`PackagesState::refresh_selected`]).
+    selected_entry: Option<(usize, Hit, Entry)>,
+    /// The selected entry's code, highlighted once per selection and excerpt.
+    pub code: SelectedCode,
     /// Source lines around the selected entry's definition.
     pub excerpt: Option<Excerpt>,
+}
+
+/// The selected entry's signature, examples and source excerpt, highlighted.
+#[derive(Default)]
+pub struct SelectedCode {
+    pub signature: Vec<ratatui::text::Line<'static>>,
+    pub examples: Vec<Vec<ratatui::text::Line<'static>>>,
+    pub excerpt: Vec<ratatui::text::Line<'static>>,
+    /// Which excerpt `excerpt` holds: (entry name, first line).
+    excerpt_of: Option<(String, u32)>,
+}
+
+/// One row of the results list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultRow {
+    pub kind: &'static str,
+    pub name: String,
+    pub version: String,
+}
+
+impl PackagesState {
+    /// Decodes the rows of new results.
+    pub fn refresh_rows(&mut self) {
+        let Some(searchable) = self.index.ready() else {
+            self.rows.clear();
+            return;
+        };
+        self.rows = self
+            .results
+            .hits
+            .iter()
+            .map(|hit| {
+                let entry = searchable.entry(*hit);
+                ResultRow {
+                    kind: entry.kind().label(),
+                    version: entry.version.unwrap_or_default(),
+                    name: entry.name,
+                }
+            })
+            .collect();
+    }
+
+    /// Decodes and highlights the selected entry again if the selection (or the index) changed
+    /// since, and its source excerpt if a new one arrived.
+    pub fn refresh_selected(&mut self, colours: super::highlight::Syntax) {
+        use super::highlight::nix;
+        self.refresh_excerpt(colours);
+        let (Some(searchable), Some(hit)) =
+            (self.index.ready(), self.results.hits.get(self.selected))
+        else {
+            self.selected_entry = None;
+            return;
+        };
+        let index = Arc::as_ptr(searchable) as usize;
+        if matches!(&self.selected_entry, Some((i, h, _)) if *i == index && h == hit) {
+            return;
+        }
+        let entry = searchable.entry(*hit);
+        let code = &mut self.code;
+        code.signature = entry
+            .type_sig
+            .as_deref()
+            .map(|sig| nix(sig, colours))
+            .unwrap_or_default();
+        code.examples = entry.examples.iter().map(|e| nix(e, colours)).collect();
+        self.selected_entry = Some((index, *hit, entry));
+    }
+
+    fn refresh_excerpt(&mut self, colours: super::highlight::Syntax) {
+        let code = &mut self.code;
+        let same = match (&self.excerpt, &code.excerpt_of) {
+            (Some(excerpt), Some((shown, shown_first))) => {
+                excerpt.name == *shown && excerpt.first_line == *shown_first
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        code.excerpt_of = self
+            .excerpt
+            .as_ref()
+            .map(|excerpt| (excerpt.name.clone(), excerpt.first_line));
+        code.excerpt = self
+            .excerpt
+            .as_ref()
+            .map(|excerpt| super::highlight::nix(&excerpt.lines.join("\n"), colours))
+            .unwrap_or_default();
+    }
+
+    /// The selected entry, for the details pane.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.selected_entry.as_ref().map(|(_, _, entry)| entry)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -241,18 +395,21 @@ pub struct GraphState {
     pub other: Load<GraphData>,
     /// True while `data` holds the build-time graph.
     pub build_time: bool,
-    /// The `/` search text while searching the graph by name.
-    pub search: Option<String>,
+    /// The best match for the `/` search text while it is typed.
+    pub search_best: Option<NodeId>,
     pub current: NodeId,
     pub history: Vec<NodeId>,
     pub column: GraphColumn,
     pub selected_reference: usize,
     pub selected_referrer: usize,
+    /// The first row shown of each column.
+    pub reference_offset: usize,
+    pub referrer_offset: usize,
     pub sort: SortKey,
+    /// The sorted columns of the current node.
+    pub columns: GraphColumns,
     /// Why-chains from the root to the current node, when asked for.
     pub why: Option<Vec<Vec<NodeId>>>,
-    /// The `c` prompt: what to compare the closure with.
-    pub compare_input: Option<String>,
     /// The comparison with another closure, once loaded (or why it could not be).
     pub comparison: Option<Result<crate::graph::report::ClosureDiff, LoadError>>,
 }
@@ -270,15 +427,25 @@ fn find_ignoring_case(text: &str, lower: &str) -> Option<usize> {
         .position(|window| window.eq_ignore_ascii_case(lower))
 }
 
+/// The current node's references and referrers, sorted: kept in state and sorted again only when
+/// what they depend on changes (see [`GraphState::refresh_columns`]), not on every frame.
+#[derive(Default)]
+pub struct GraphColumns {
+    /// What the columns were sorted for: graph, node, sort key.
+    key: Option<(usize, NodeId, SortKey)>,
+    pub references: Vec<NodeId>,
+    pub referrers: Vec<NodeId>,
+}
+
 impl GraphState {
-    /// Nodes whose name matches the search text: prefix matches first, then substring matches.
-    pub fn search_matches(&self, limit: usize) -> Vec<NodeId> {
-        let (Some(query), Some(data)) = (&self.search, self.data.ready()) else {
+    /// Nodes whose name matches `query`: prefix matches first, then substring matches.
+    pub fn search_matches(&self, query: &str, limit: usize) -> Vec<NodeId> {
+        let Some(data) = self.data.ready() else {
             return Vec::new();
         };
         let query = query.to_lowercase();
         let graph = &data.graph;
-        // Called on every frame while typing: store names are ASCII, compared without allocating.
+        // Run on every key typed: store names are ASCII, compared without allocating.
         let mut matches: Vec<(bool, usize, NodeId)> = (0..graph.len() as NodeId)
             .filter_map(|id| {
                 let name = graph.node(id).name();
@@ -299,25 +466,61 @@ impl GraphState {
     }
 
     /// The current node's references or referrers, sorted by the chosen key.
-    pub fn column_items(&self, column: GraphColumn) -> Vec<NodeId> {
-        let Some(data) = self.data.ready() else {
-            return Vec::new();
-        };
-        let graph = &data.graph;
-        let mut items: Vec<NodeId> = match column {
-            GraphColumn::References => graph.references.of(self.current).to_vec(),
-            GraphColumn::Referrers => graph.referrers.of(self.current).to_vec(),
-        };
-        match self.sort {
-            SortKey::Name => items.sort_by(|a, b| graph.node(*a).name().cmp(graph.node(*b).name())),
-            SortKey::ClosureSize => {
-                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.closure[*n as usize]))
-            }
-            SortKey::AddedSize => {
-                items.sort_by_key(|n| std::cmp::Reverse(data.sizes.added[*n as usize]))
-            }
+    pub fn column_items(&self, column: GraphColumn) -> &[NodeId] {
+        match column {
+            GraphColumn::References => &self.columns.references,
+            GraphColumn::Referrers => &self.columns.referrers,
         }
-        items
+    }
+
+    /// The first row shown of a column.
+    pub fn offset_in(&self, column: GraphColumn) -> usize {
+        match column {
+            GraphColumn::References => self.reference_offset,
+            GraphColumn::Referrers => self.referrer_offset,
+        }
+    }
+
+    /// The selected row of a column.
+    pub fn selected_in(&self, column: GraphColumn) -> usize {
+        match column {
+            GraphColumn::References => self.selected_reference,
+            GraphColumn::Referrers => self.selected_referrer,
+        }
+    }
+
+    /// Sorts the columns again if the graph, the current node or the sort key changed since.
+    pub fn refresh_columns(&mut self) {
+        let Some(data) = self.data.ready() else {
+            self.columns = GraphColumns::default();
+            return;
+        };
+        let key = (Arc::as_ptr(&data.graph) as usize, self.current, self.sort);
+        if self.columns.key == Some(key) {
+            return;
+        }
+        let graph = &data.graph;
+        let sort = |mut items: Vec<NodeId>| {
+            match self.sort {
+                SortKey::Name => {
+                    items.sort_by(|a, b| graph.node(*a).name().cmp(graph.node(*b).name()))
+                }
+                SortKey::ClosureSize => {
+                    items.sort_by_key(|n| std::cmp::Reverse(data.sizes.closure[*n as usize]))
+                }
+                SortKey::AddedSize => {
+                    items.sort_by_key(|n| std::cmp::Reverse(data.sizes.added[*n as usize]))
+                }
+            }
+            items
+        };
+        let references = sort(graph.references.of(self.current).to_vec());
+        let referrers = sort(graph.referrers.of(self.current).to_vec());
+        self.columns = GraphColumns {
+            key: Some(key),
+            references,
+            referrers,
+        };
     }
 }
 
@@ -325,18 +528,17 @@ pub struct BuildView {
     pub state: BuildState,
     pub source: String,
     pub selected: usize,
+    /// The first derivation row shown.
+    pub offset: usize,
     pub follow: bool,
     /// Lines scrolled up from the end of the selected log (0 = at the end).
     pub scroll_from_end: usize,
     pub running: bool,
     pub exit_code: Option<i32>,
-    pub focus_log: bool,
     /// What the build process printed on stdout.
     pub stdout: Vec<u8>,
     /// Whether this build's durations go into the history (live builds, not the demo replay).
     pub record_history: bool,
-    /// The `/` search text while searching the log.
-    pub search: Option<String>,
     /// What the error explainer makes of the build's errors, once it has ended.
     pub explanations: Vec<crate::explain::Explanation>,
     /// Why the source could not be read (unreachable host, missing file), if it could not.
@@ -349,14 +551,13 @@ impl Default for BuildView {
             state: BuildState::new(5000),
             source: String::new(),
             selected: 0,
+            offset: 0,
             follow: true,
             scroll_from_end: 0,
             running: false,
             exit_code: None,
-            focus_log: false,
             stdout: Vec::new(),
             record_history: false,
-            search: None,
             explanations: Vec::new(),
             source_error: None,
         }
@@ -385,6 +586,18 @@ pub struct FlakeState {
     pub read_at: i64,
     /// Columns of flake.nix scrolled off to the left (h/l or ←/→), for lines wider than the pane.
     pub hscroll: usize,
+    /// flake.nix highlighted, one entry per line: made when the file is read, not on every frame.
+    pub highlighted: Vec<ratatui::text::Line<'static>>,
+}
+
+impl FlakeState {
+    /// Highlights flake.nix again (after it was read).
+    pub fn refresh_highlight(&mut self, colours: super::highlight::Syntax) {
+        self.highlighted = match &self.flake {
+            Some(flake) => super::highlight::nix(flake.text(), colours),
+            None => Vec::new(),
+        };
+    }
 }
 
 /// A short message in the status line.
@@ -398,19 +611,20 @@ pub struct AppState {
     pub tab: Tab,
     pub keymap: KeyMap,
     pub overlay: Overlay,
+    /// Who has the keyboard under the overlays.
+    pub focus: Focus,
     pub status: StatusInfo,
     pub notice: Option<Notice>,
     /// Terminal size in cells.
     pub size: (u16, u16),
+    /// How code is coloured: chosen by the theme, kept here because highlighted code is state.
+    pub syntax: super::highlight::Syntax,
     pub packages: PackagesState,
     pub graph: GraphState,
-    /// The build shown in the Build tab; with several sources, the others wait in
-    /// `parked_builds` (see [`AppState::build_mut`]).
-    pub build: BuildView,
-    /// One slot per build source; the shown one's slot is empty (its view is in `build`).
-    pub parked_builds: Vec<Option<BuildView>>,
-    /// Which source `build` shows.
-    pub shown_build: usize,
+    /// One view per build source, in order (always at least one).
+    pub builds: Vec<BuildView>,
+    /// Which of `builds` the Build tab shows.
+    pub shown: usize,
     /// Earlier build durations, for ETAs; every build that ends adds to them.
     pub build_history: crate::build_log::history::Durations,
     pub flake: FlakeState,
@@ -507,18 +721,24 @@ impl AppState {
                 None => state,
             }
         };
-        state.build.state = build_state(full_logs.clone());
-        state.build.record_history = !build_sources.is_empty();
-        state.build.source = match build_sources.first() {
-            Some(first) => {
-                state.tab = Tab::Build;
-                title(0, first)
-            }
-            None => idle_build,
+        let first = BuildView {
+            state: build_state(full_logs.clone()),
+            record_history: !build_sources.is_empty(),
+            source: match build_sources.first() {
+                Some(first) => {
+                    state.tab = Tab::Build;
+                    title(0, first)
+                }
+                None => idle_build,
+            },
+            ..Default::default()
         };
-        // Several sources: one view each, the first shown, the others parked until `s`.
-        for (index, source) in build_sources.iter().enumerate().skip(1) {
-            state.parked_builds.push(Some(BuildView {
+        // Several sources: one view each, the first shown until `s`.
+        let others = build_sources
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(index, source)| BuildView {
                 state: build_state(
                     full_logs
                         .as_ref()
@@ -527,8 +747,8 @@ impl AppState {
                 source: title(index, source),
                 record_history: true,
                 ..Default::default()
-            }));
-        }
+            });
+        state.builds = std::iter::once(first).chain(others).collect();
         state.tour.completed = tour.completed;
         state.tour.completed.resize(state.tour.lessons.len(), false);
         state.tour.step = tour.step.min(state.tour.lessons.len().saturating_sub(1));
@@ -545,14 +765,15 @@ impl AppState {
             tab: Tab::Packages,
             keymap,
             overlay: Overlay::None,
+            focus: Focus::List,
             status,
             notice: None,
             size,
+            syntax: Default::default(),
             packages: PackagesState::default(),
             graph: GraphState::default(),
-            build: BuildView::default(),
-            parked_builds: vec![None],
-            shown_build: 0,
+            builds: vec![BuildView::default()],
+            shown: 0,
             build_history: Default::default(),
             flake: FlakeState::default(),
             tour: TourState {
@@ -564,54 +785,59 @@ impl AppState {
         }
     }
 
-    /// The view of build source number `source`, shown or parked.
-    pub fn build_mut(&mut self, source: usize) -> Option<&mut BuildView> {
-        if source == self.shown_build {
-            Some(&mut self.build)
-        } else {
-            self.parked_builds.get_mut(source)?.as_mut()
-        }
+    /// The build the Build tab shows.
+    pub fn shown_build(&self) -> &BuildView {
+        &self.builds[self.shown]
     }
 
-    /// Every build view, in source order.
-    pub fn builds(&self) -> impl Iterator<Item = &BuildView> {
-        self.parked_builds
-            .iter()
-            .enumerate()
-            .filter_map(|(i, parked)| {
-                if i == self.shown_build {
-                    Some(&self.build)
-                } else {
-                    parked.as_ref()
-                }
-            })
+    pub fn shown_build_mut(&mut self) -> &mut BuildView {
+        &mut self.builds[self.shown]
     }
 
     /// Shows the next build source (with one source, nothing changes).
     pub fn show_next_build(&mut self) {
-        let count = self.parked_builds.len();
-        if count < 2 {
-            return;
-        }
-        let next = (self.shown_build + 1) % count;
-        let Some(incoming) = self.parked_builds[next].take() else {
-            return;
-        };
-        let outgoing = std::mem::replace(&mut self.build, incoming);
-        self.parked_builds[self.shown_build] = Some(outgoing);
-        self.shown_build = next;
+        self.shown = (self.shown + 1) % self.builds.len();
     }
 
-    /// True while a text input has the keyboard (search boxes, the palette).
+    /// True while a text input has the keyboard (search boxes, the compare prompt, the palette).
     pub fn typing(&self) -> bool {
-        matches!(self.overlay, Overlay::Palette { .. })
-            || (self.overlay == Overlay::None
-                && match self.tab {
-                    Tab::Packages => self.packages.editing,
-                    Tab::Graph => self.graph.search.is_some() || self.graph.compare_input.is_some(),
-                    Tab::Build => self.build.search.is_some(),
-                    _ => false,
-                })
+        matches!(self.focus, Focus::Input(..))
+    }
+
+    /// The text input that has the keyboard for `target`, if it has.
+    pub fn input(&self, target: InputTarget) -> Option<&TextInput> {
+        match &self.focus {
+            Focus::Input(t, input) if *t == target => Some(input),
+            _ => None,
+        }
+    }
+
+    /// Scrolls each list just enough to keep its selection in view (after the selection or the
+    /// terminal size changed).
+    pub fn keep_selections_in_view(&mut self) {
+        use super::layout::{areas, keep_in_view};
+        let areas = areas(self.size);
+        let rows = areas.list_rows();
+        let p = &mut self.packages;
+        p.offset = keep_in_view(p.selected, p.offset, rows);
+        for b in &mut self.builds {
+            b.offset = keep_in_view(b.selected, b.offset, rows);
+        }
+        // Wide, the references fill the detail pane; narrow, each column takes the list's place.
+        let reference_rows = if areas.narrow {
+            rows
+        } else {
+            usize::from(areas.detail.height.saturating_sub(2))
+        };
+        let g = &mut self.graph;
+        g.referrer_offset = keep_in_view(g.selected_referrer, g.referrer_offset, rows);
+        g.reference_offset = keep_in_view(g.selected_reference, g.reference_offset, reference_rows);
+    }
+
+    /// Switches tabs; the new tab starts with its list focused.
+    pub fn show_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.focus = Focus::List;
     }
 }
 
@@ -620,36 +846,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn several_builds_route_to_their_views_and_s_cycles_them() {
+    fn several_builds_are_shown_in_turn() {
         let mut state = AppState::new(Startup::new(
             KeyMap::defaults(),
             StatusInfo::default(),
             (80, 24),
         ));
-        state.build.source = "one".into();
+        state.builds[0].source = "one".into();
         for name in ["two", "three"] {
-            state.parked_builds.push(Some(BuildView {
+            state.builds.push(BuildView {
                 source: name.into(),
                 ..Default::default()
-            }));
+            });
         }
-        state.build_mut(2).unwrap().exit_code = Some(3);
-        assert!(state.build_mut(3).is_none());
         state.show_next_build();
-        assert_eq!(state.build.source, "two");
-        state.build_mut(0).unwrap().exit_code = Some(7);
+        assert_eq!(state.shown_build().source, "two");
         state.show_next_build();
-        assert_eq!(
-            (state.build.source.as_str(), state.build.exit_code),
-            ("three", Some(3))
-        );
         state.show_next_build();
-        assert_eq!(
-            (state.build.source.as_str(), state.build.exit_code),
-            ("one", Some(7))
-        );
-        let sources: Vec<&str> = state.builds().map(|b| b.source.as_str()).collect();
-        assert_eq!(sources, ["one", "two", "three"]);
+        assert_eq!(state.shown_build().source, "one");
     }
 
     #[test]

@@ -26,12 +26,14 @@ pub enum TerminalRequest {
 
 impl Session {
     pub fn new(
-        state: AppState,
+        mut state: AppState,
         theme: Theme,
         workspace: crate::workspace::Workspace,
         dirs: crate::config::Dirs,
     ) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        // Code is highlighted into state (once per file read) in the theme's colours.
+        state.syntax = crate::views::highlight::syntax_for(&theme);
         Session {
             state,
             theme,

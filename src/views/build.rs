@@ -1,11 +1,13 @@
 //! Build log: progress on top, derivations with status on the left, the selected one's log right.
 
+use ratatui::layout::Constraint;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::AppState;
+use crate::app::layout::Areas;
+use crate::app::state::{AppState, Focus, InputTarget};
 use crate::build_log::DrvStatus;
 
 use super::theme::Theme;
@@ -23,13 +25,24 @@ fn status_style(status: DrvStatus, theme: &Theme) -> ratatui::style::Style {
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     render_header(state, theme, frame, areas);
-    render_list(state, theme, frame, areas);
-    render_detail(state, theme, frame, areas);
+    if !areas.narrow {
+        render_list(state, theme, frame, areas);
+        render_detail(state, theme, frame, areas);
+    } else if state.focus == Focus::List {
+        render_list(state, theme, frame, areas);
+    } else {
+        // Narrow: the log takes the list's place under the header while it has the focus.
+        let areas = Areas {
+            detail: areas.list,
+            ..*areas
+        };
+        render_detail(state, theme, frame, &areas);
+    }
 }
 
 /// Where the build stands and its counts.
 fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
     let s = &b.state;
     let phase = if b.source_error.is_some() && s.derivations.is_empty() {
         Span::styled("cannot read the log", theme.error())
@@ -96,76 +109,106 @@ fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
     );
 }
 
-/// The derivations with their status, duration and host.
+/// What the list says after a derivation's name: its phase and time left while it runs, else how
+/// long it took.
+fn progress(state: &AppState, d: &crate::build_log::state::Derivation) -> String {
+    let s = &state.shown_build().state;
+    let eta = state
+        .build_history
+        .expected(&d.name)
+        .zip(d.started)
+        .map(|(expected, started)| {
+            let left = expected - (s.now - started);
+            if left > 0.0 {
+                format!(" ~{left:.0}s left")
+            } else {
+                " overdue".to_string()
+            }
+        });
+    match (&d.phase, d.status.is_running()) {
+        (Some(phase), true) => format!("{phase}{}", eta.unwrap_or_default()),
+        _ => d
+            .started
+            .zip(d.finished)
+            .map(|(a, z)| format!("{:.1}s", z - a))
+            .unwrap_or_default(),
+    }
+}
+
+/// The derivations with their status and progress, as a table.
 fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
     let s = &b.state;
-    let rows = areas.list_rows();
-    let width = areas.list.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> =
-        s.derivations
-            .iter()
-            .enumerate()
-            .skip(scroll_offset(b.selected, rows))
-            .take(rows)
-            .map(|(i, d)| {
-                let status = format!("{:<10}", d.status.label());
-                let eta = state.build_history.expected(&d.name).zip(d.started).map(
-                    |(expected, started)| {
-                        let left = expected - (s.now - started);
-                        if left > 0.0 {
-                            format!(" ~{left:.0}s left")
-                        } else {
-                            " overdue".to_string()
-                        }
-                    },
-                );
-                let extra = match (&d.phase, d.status.is_running()) {
-                    (Some(phase), true) => format!(" {phase}{}", eta.unwrap_or_default()),
-                    _ => d
-                        .started
-                        .zip(d.finished)
-                        .map(|(a, z)| format!(" {:.1}s", z - a))
-                        .unwrap_or_default(),
-                };
-                let name = fit(&d.name, width.saturating_sub(11 + extra.len()));
-                let line = Line::from(vec![
-                    Span::styled(status, status_style(d.status, theme)),
-                    Span::raw(" "),
-                    Span::raw(name),
-                    Span::styled(extra, theme.muted()),
-                ]);
-                if i == b.selected {
-                    line.style(theme.selection())
-                } else {
-                    line
-                }
-            })
-            .collect();
     let list_title = format!(
         " Derivations ({}){} ",
         s.derivations.len(),
         if b.follow { " · following" } else { "" }
     );
-    let body = if lines.is_empty() && b.source_error.is_some() {
-        vec![Line::styled(" the log could not be read", theme.error())]
-    } else if lines.is_empty() {
-        vec![Line::styled(
-            " waiting for Nix to start building…",
-            theme.muted(),
-        )]
-    } else {
-        lines
-    };
-    frame.render_widget(
-        Paragraph::new(body).block(block(list_title, !b.focus_log, theme)),
-        areas.list,
-    );
+    let list_block = block(list_title, state.focus == Focus::List, theme);
+    if s.derivations.is_empty() {
+        let body = if b.source_error.is_some() {
+            Line::styled(" the log could not be read", theme.error())
+        } else {
+            Line::styled(" waiting for Nix to start building…", theme.muted())
+        };
+        frame.render_widget(Paragraph::new(body).block(list_block), areas.list);
+        return;
+    }
+    let rows_shown = areas.list_rows();
+    let offset = b.offset;
+    // Only the visible rows' progress is worked out; the column is as wide as the widest of them.
+    let extras: Vec<String> = s
+        .derivations
+        .iter()
+        .skip(offset)
+        .take(rows_shown)
+        .map(|d| progress(state, d))
+        .collect();
+    let inner = usize::from(areas.list.width.saturating_sub(2));
+    let extra_width = extras
+        .iter()
+        .map(|e| e.width())
+        .max()
+        .unwrap_or(0)
+        .min(inner / 3);
+    const STATUS: usize = 10;
+    let name_width = inner.saturating_sub(STATUS + extra_width + 2);
+    let rows = s.derivations.iter().enumerate().map(|(i, d)| {
+        let extra = i
+            .checked_sub(offset)
+            .and_then(|row| extras.get(row))
+            .map(|e| fit(e, extra_width))
+            .unwrap_or_default();
+        Row::new([
+            Cell::from(Span::styled(
+                d.status.label(),
+                status_style(d.status, theme),
+            )),
+            Cell::from(fit(&d.name, name_width)),
+            Cell::from(Span::styled(extra, theme.muted())),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(STATUS as u16),
+            Constraint::Fill(1),
+            Constraint::Length(extra_width as u16),
+        ],
+    )
+    .block(list_block)
+    .row_highlight_style(theme.selection());
+    let mut table_state = TableState::default()
+        .with_offset(offset)
+        .with_selected(Some(b.selected));
+    frame.render_stateful_widget(table, areas.list, &mut table_state);
+    super::scrollbar(frame, areas.list, s.derivations.len(), offset, theme);
 }
 
 /// The selected derivation's log, or Nix's own messages before anything builds.
 fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let b = &state.build;
+    let b = state.shown_build();
+    let log_focused = state.focus != Focus::List;
     let s = &b.state;
     let Some(drv) = s.derivations.get(b.selected) else {
         // Nothing built yet: Nix's own messages (evaluation errors above all) are the news.
@@ -186,7 +229,7 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
         lines.extend(s.other.iter().skip(skip).map(|l| Line::raw(l.clone())));
         frame.render_widget(
             Paragraph::new(lines)
-                .block(block(" Log ", b.focus_log, theme))
+                .block(block(" Log ", log_focused, theme))
                 .wrap(ratatui::widgets::Wrap { trim: false }),
             areas.detail,
         );
@@ -229,10 +272,10 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
     } else {
         String::new()
     };
-    if let Some(query) = &b.search {
+    if let Some(query) = state.input(InputTarget::LogSearch) {
         lines.push(Line::from(vec![
             Span::styled("/", theme.accent()),
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏ Enter finds, Esc cancels", theme.muted()),
         ]));
     }
@@ -248,7 +291,7 @@ fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Are
     );
     render_log(
         lines,
-        block(title, b.focus_log, theme),
+        block(title, log_focused, theme),
         theme,
         frame,
         areas.detail,

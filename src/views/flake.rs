@@ -3,7 +3,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{List, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
@@ -15,37 +15,15 @@ use super::theme::Theme;
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let f = &state.flake;
-    let [source_area, side] =
+    // Narrow: the explanation goes under the source, at the full width, instead of beside it.
+    let [source_area, side] = if areas.narrow {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(areas.body)
+    } else {
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-            .areas(areas.body);
+            .areas(areas.body)
+    };
     let Some(flake) = &f.flake else {
-        // No flake.nix yet: offer the templates.
-        let mut lines = vec![
-            Line::styled("This project has no flake.nix yet.", theme.heading()),
-            Line::raw(
-                f.error
-                    .as_ref()
-                    .map(super::errors::load_error_text)
-                    .unwrap_or_default(),
-            ),
-            Line::raw("Choose a dev shell template (j/k) and press Enter to see the file before it is written:"),
-            Line::raw(""),
-        ];
-        for (i, name) in crate::flake::templates::names().iter().enumerate() {
-            let line = Line::raw(format!("  {name}"));
-            lines.push(if i == f.template {
-                line.style(theme.selection())
-            } else {
-                line
-            });
-        }
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block(" New flake ", true, theme))
-                .wrap(Wrap { trim: false }),
-            areas.body,
-        );
-        return;
+        return render_new_flake(state, theme, frame, areas.body);
     };
     let title = super::elide_middle(
         &format!(
@@ -60,7 +38,51 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         usize::from(source_area.width.saturating_sub(2)),
     );
     render_source(state, flake, theme, frame, source_area, title);
+    render_explain(state, flake, theme, frame, side);
+}
 
+/// No flake.nix yet: the templates to start from, as a list.
+fn render_new_flake(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let f = &state.flake;
+    let intro = vec![
+            Line::styled("This project has no flake.nix yet.", theme.heading()),
+            Line::raw(
+                f.error
+                    .as_ref()
+                    .map(super::errors::load_error_text)
+                    .unwrap_or_default(),
+            ),
+            Line::raw("Choose a dev shell template (j/k) and press Enter to see the file before it is written:"),
+            Line::raw(""),
+        ];
+    let outer = block(" New flake ", true, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let intro_rows: usize = intro
+        .iter()
+        .map(|line| super::wrap_words(&line.to_string(), usize::from(inner.width).max(1)).len())
+        .sum();
+    let intro_rows = u16::try_from(intro_rows).unwrap_or(u16::MAX);
+    let intro = Paragraph::new(intro).wrap(Wrap { trim: false });
+    let [intro_area, list_area] =
+        Layout::vertical([Constraint::Length(intro_rows), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(intro, intro_area);
+    let names = crate::flake::templates::names();
+    let list =
+        List::new(names.iter().map(|name| format!("  {name}"))).highlight_style(theme.selection());
+    let mut list_state = ListState::default().with_selected(Some(f.template));
+    frame.render_stateful_widget(list, list_area, &mut list_state);
+}
+
+/// The explanation of the line under the cursor, the inputs and the lock.
+fn render_explain(
+    state: &AppState,
+    flake: &crate::flake::Flake,
+    theme: &Theme,
+    frame: &mut Frame,
+    side: Rect,
+) {
+    let f = &state.flake;
     let width = usize::from(side.width.saturating_sub(2));
     let mut info: Vec<Line> = Vec::new();
     for d in &flake.diagnostics {
@@ -125,9 +147,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
             info.push(Line::styled(format!("  ⚠ {words}"), theme.warn()));
         }
     }
+    let explain = super::more_below(block(" Explain ", false, theme), &info, side, 0, theme);
     frame.render_widget(
         Paragraph::new(info)
-            .block(block(" Explain ", false, theme))
+            .block(explain)
             .wrap(Wrap { trim: false }),
         side,
     );
@@ -156,16 +179,10 @@ fn render_source(
     let height = usize::from(inner.height);
     let offset = f.cursor_line.saturating_sub(height / 2);
     let code_width = usize::from(code_area.width);
-    let highlighted = super::highlight::nix(flake.text(), theme);
     let mut gutter = Vec::new();
     let mut code = Vec::new();
     let mut more = Vec::new();
-    for (i, line) in highlighted
-        .into_iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-    {
+    for (i, line) in f.highlighted.iter().enumerate().skip(offset).take(height) {
         let selected = i == f.cursor_line;
         let style = if selected {
             theme.selection()
@@ -191,7 +208,7 @@ fn render_source(
         } else {
             Line::raw(" ")
         });
-        code.push(line.style(style));
+        code.push(line.clone().style(style));
     }
     frame.render_widget(Paragraph::new(gutter), gutter_area);
     frame.render_widget(

@@ -1,12 +1,13 @@
 //! Dependency graph: referrers | current | references, with sizes, like nix-tree.
 
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::{AppState, GraphColumn, GraphData, Load};
+use crate::app::layout::Areas;
+use crate::app::state::{AppState, GraphColumn, GraphData, InputTarget, Load};
 use crate::graph::human_size;
 use crate::graph::report::DiffRowKind;
 
@@ -57,14 +58,11 @@ fn render_header(
     let node = graph.node(g.current);
 
     // Header: the search box while searching, else the current node with its sizes.
-    if let Some(query) = &g.search {
-        let matches = g.search_matches(1);
-        let best = matches
-            .first()
-            .map(|id| graph.node(*id).name().to_string())
-            .unwrap_or_else(|| "no match".into());
+    let search = state.input(InputTarget::GraphSearch);
+    if let Some(query) = search {
+        let best = g.search_best.map_or("no match", |id| graph.node(id).name());
         let line = Line::from(vec![
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏", theme.accent()),
             Span::styled(format!("  → {best}"), theme.muted()),
         ]);
@@ -109,7 +107,7 @@ fn render_header(
         Span::styled(name, theme.heading()),
         Span::styled(super::fit(&detail, room.saturating_sub(12)), theme.muted()),
     ])];
-    if g.search.is_none() {
+    if search.is_none() {
         let kind = if g.build_time {
             "build time"
         } else {
@@ -124,9 +122,9 @@ fn render_header(
             areas.header,
         );
     }
-    if let Some(query) = &g.compare_input {
+    if let Some(query) = state.input(InputTarget::GraphCompare) {
         let line = Line::from(vec![
-            Span::raw(query.clone()),
+            Span::raw(query.text().to_string()),
             Span::styled("▏", theme.accent()),
         ]);
         let title =
@@ -138,46 +136,76 @@ fn render_header(
     }
 }
 
-/// The rows of one column (referrers or references) that fit, with their sizes.
-fn column_lines(
+/// One column (referrers or references) as a table of names and sizes, or `empty` when it has
+/// no rows.
+fn render_column(
     state: &AppState,
     data: &GraphData,
     theme: &Theme,
-    areas: &Areas,
-    kind: GraphColumn,
-    selected: usize,
-) -> Vec<Line<'static>> {
+    frame: &mut Frame,
+    area: Rect,
+    (kind, title, empty): (GraphColumn, String, &'static str),
+) {
     let g = &state.graph;
     let (graph, sizes) = (&data.graph, &data.sizes);
     let items = g.column_items(kind);
-    let rows = areas.list_rows();
-    let width = areas.list.width.saturating_sub(2) as usize;
-    items
-        .iter()
-        .enumerate()
-        .skip(scroll_offset(selected, rows))
-        .take(rows)
-        .map(|(i, &id)| {
-            let size = if g.build_time {
-                String::new()
-            } else {
-                human_size(match g.sort {
-                    crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
-                    _ => sizes.closure[id as usize],
-                })
-            };
-            let name = fit(graph.node(id).name(), width.saturating_sub(12));
-            let line = Line::from(vec![
-                Span::raw(format!("{name:<w$}", w = width.saturating_sub(11))),
-                Span::styled(format!("{size:>10}"), theme.muted()),
-            ]);
-            if i == selected && g.column == kind {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect()
+    let focused = g.column == kind;
+    let block = block(title, focused, theme);
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(empty, theme.muted()))
+                .block(block)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    // Derivation graphs carry no sizes: the names get the whole width.
+    let size_width: u16 = if g.build_time { 0 } else { 9 };
+    let name_width = usize::from(area.width.saturating_sub(3 + size_width));
+    let rows = items.iter().map(|&id| {
+        let size = if g.build_time {
+            String::new()
+        } else {
+            human_size(match g.sort {
+                crate::app::state::SortKey::AddedSize => sizes.added[id as usize],
+                _ => sizes.closure[id as usize],
+            })
+        };
+        Row::new([
+            Cell::from(fit(graph.node(id).name(), name_width)),
+            Cell::from(Line::styled(size, theme.muted()).right_aligned()),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(size_width)])
+        .block(block)
+        .row_highlight_style(theme.selection());
+    let selected = g.selected_in(kind);
+    let offset = g.offset_in(kind);
+    let mut table_state = TableState::default()
+        .with_offset(offset)
+        .with_selected(focused.then_some(selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+    super::scrollbar(frame, area, items.len(), offset, theme);
+}
+
+fn referrers_column(state: &AppState, data: &GraphData) -> (GraphColumn, String, &'static str) {
+    let count = data.graph.referrers.of(state.graph.current).len();
+    (
+        GraphColumn::Referrers,
+        format!(" Referrers ({count}) "),
+        " nothing refers to this: it is a root",
+    )
+}
+
+fn references_column(state: &AppState, data: &GraphData) -> (GraphColumn, String, &'static str) {
+    let g = &state.graph;
+    let count = data.graph.references.of(g.current).len();
+    (
+        GraphColumn::References,
+        format!(" References ({count}) · sorted by {} ", g.sort.label()),
+        " no references: a leaf",
+    )
 }
 
 fn render_referrers(
@@ -187,31 +215,15 @@ fn render_referrers(
     frame: &mut Frame,
     areas: &Areas,
 ) {
+    // Narrow: one pane at a time: the column with the selection (←/→ switch), or why-chains and
+    // comparisons in its place.
     let g = &state.graph;
-    let graph = &data.graph;
-    let referrers = column_lines(
-        state,
-        data,
-        theme,
-        areas,
-        GraphColumn::Referrers,
-        g.selected_referrer,
-    );
-    let left_title = format!(" Referrers ({}) ", graph.referrers.of(g.current).len());
-    let left = if referrers.is_empty() {
-        vec![Line::styled(
-            " nothing refers to this: it is a root",
-            theme.muted(),
-        )]
-    } else {
-        referrers
-    };
-    frame.render_widget(
-        Paragraph::new(left)
-            .block(block(left_title, g.column == GraphColumn::Referrers, theme))
-            .wrap(ratatui::widgets::Wrap { trim: false }),
-        areas.list,
-    );
+    let detail_open = g.why.is_some() || g.comparison.is_some();
+    if areas.narrow && (g.column == GraphColumn::References || detail_open) {
+        return;
+    }
+    let column = referrers_column(state, data);
+    render_column(state, data, theme, frame, areas.list, column);
 }
 
 /// The right pane: a comparison, why-chains, or the references.
@@ -223,6 +235,21 @@ fn render_detail(
     areas: &Areas,
 ) {
     let g = &state.graph;
+    // Narrow: the pane goes where the list is, under the header, when it is the one shown.
+    let narrow_areas;
+    let areas = if areas.narrow {
+        if g.column == GraphColumn::Referrers && g.why.is_none() && g.comparison.is_none() {
+            return;
+        }
+        narrow_areas = Areas {
+            detail: areas.list,
+            ..*areas
+        };
+        &narrow_areas
+    } else {
+        areas
+    };
+    let area = areas.detail;
     let graph = &data.graph;
     let node = graph.node(g.current);
     let root = graph.roots.first().copied().unwrap_or(0);
@@ -283,27 +310,7 @@ fn render_detail(
             areas.detail,
         );
     } else {
-        let references = column_lines(
-            state,
-            data,
-            theme,
-            areas,
-            GraphColumn::References,
-            g.selected_reference,
-        );
-        let title = format!(
-            " References ({}) · sorted by {} ",
-            graph.references.of(g.current).len(),
-            g.sort.label()
-        );
-        let right = if references.is_empty() {
-            vec![Line::styled(" no references: a leaf", theme.muted())]
-        } else {
-            references
-        };
-        frame.render_widget(
-            Paragraph::new(right).block(block(title, g.column == GraphColumn::References, theme)),
-            areas.detail,
-        );
+        let column = references_column(state, data);
+        render_column(state, data, theme, frame, area, column);
     }
 }

@@ -1,72 +1,24 @@
-//! Nix syntax highlighting with syntect and two-face's maintained Nix grammar. The syntax set loads
-//! once (warm it from a background task with [`warm`]).
+//! Nix code in a view, coloured to suit the theme (the highlighter itself is `app::highlight`).
 
-use std::sync::OnceLock;
+use ratatui::text::Line;
 
-use ratatui::style::{Color, Style};
-use ratatui::text::{Line, Span};
-use syntect::easy::HighlightLines;
-use syntect::highlighting::ThemeSet;
-use syntect::parsing::SyntaxSet;
+pub use crate::app::highlight::warm;
+use crate::app::highlight::Syntax;
 
 use super::theme::Theme;
 
-struct Assets {
-    syntaxes: SyntaxSet,
-    themes: ThemeSet,
-}
-
-fn assets() -> &'static Assets {
-    static ASSETS: OnceLock<Assets> = OnceLock::new();
-    ASSETS.get_or_init(|| Assets {
-        syntaxes: two_face::syntax::extra_newlines(),
-        themes: ThemeSet::load_defaults(),
-    })
-}
-
-/// Loads the grammar ahead of the first render.
-pub fn warm() {
-    let _ = assets();
-}
-
-/// Highlights Nix source into lines; plain lines under a monochrome theme.
-pub fn nix(code: &str, theme: &Theme) -> Vec<Line<'static>> {
+/// The code colours that go with `theme`.
+pub fn syntax_for(theme: &Theme) -> Syntax {
     if theme.mono {
-        return code.lines().map(|l| Line::raw(l.to_string())).collect();
-    }
-    let assets = assets();
-    let Some(syntax) = assets.syntaxes.find_syntax_by_extension("nix") else {
-        return code
-            .lines()
-            .map(|l| Line::styled(l.to_string(), theme.code()))
-            .collect();
-    };
-    let theme_name = if theme.is_light() {
-        "InspiredGitHub"
+        Syntax::Plain
+    } else if theme.is_light() {
+        Syntax::Light
     } else {
-        "base16-ocean.dark"
-    };
-    let Some(syntect_theme) = assets.themes.themes.get(theme_name) else {
-        return code.lines().map(|l| Line::raw(l.to_string())).collect();
-    };
-    let mut highlighter = HighlightLines::new(syntax, syntect_theme);
-    let mut lines = Vec::new();
-    for line in syntect::util::LinesWithEndings::from(code) {
-        let Ok(ranges) = highlighter.highlight_line(line, &assets.syntaxes) else {
-            lines.push(Line::raw(line.trim_end_matches('\n').to_string()));
-            continue;
-        };
-        let spans: Vec<Span<'static>> = ranges
-            .into_iter()
-            .map(|(style, text)| {
-                let fg = style.foreground;
-                Span::styled(
-                    text.trim_end_matches('\n').to_string(),
-                    Style::default().fg(Color::Rgb(fg.r, fg.g, fg.b)),
-                )
-            })
-            .collect();
-        lines.push(Line::from(spans));
+        Syntax::Dark
     }
-    lines
+}
+
+/// Highlights a short piece of Nix (a signature, an example) for the theme.
+pub fn nix(code: &str, theme: &Theme) -> Vec<Line<'static>> {
+    crate::app::highlight::nix(code, syntax_for(theme))
 }

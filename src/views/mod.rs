@@ -36,10 +36,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::help(state, theme, frame, *scroll),
-        Overlay::Confirm(pending) => overlay::confirm(theme, frame, pending),
-        Overlay::Palette { query, selected } => {
-            overlay::palette(state, theme, frame, query, *selected)
-        }
+        Overlay::Confirm(pending) => overlay::confirm(state, theme, frame, pending),
+        Overlay::Palette { selected, .. } => overlay::palette(
+            state,
+            theme,
+            frame,
+            crate::app::update::palette_query_of(&state.focus),
+            *selected,
+        ),
     }
 }
 
@@ -85,18 +89,55 @@ fn render_status(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
             .demo
             .as_ref()
             .map(|reason| format!("demo: {reason}"));
+        let hint = narrow_hint(state, area.width);
         let segments = [
+            hint.as_deref(),
             Some(state.status.project_dir.as_str()),
             Some(state.status.nix.as_str()),
             Some(state.status.nixpkgs.as_str()),
             demo.as_deref(),
         ];
-        spans.push(Span::raw(status_segments(&segments, &[0, 2, 1, 3], room)));
+        spans.push(Span::raw(status_segments(
+            &segments,
+            &[0, 1, 3, 2, 4],
+            room,
+        )));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.status()),
         area,
     );
+}
+
+/// On a narrow terminal, how to reach the pane that is not shown (list and detail take turns).
+fn narrow_hint(state: &AppState, width: u16) -> Option<String> {
+    use crate::app::state::Focus;
+    use crate::app::Command;
+    if width >= layout::NARROW || state.typing() {
+        return None;
+    }
+    let key = |command: Command| {
+        state
+            .keymap
+            .keys_for(state.tab.context(), command)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let list_or_detail = |detail: &str| match state.focus {
+        Focus::List => format!("{} {detail}", key(Command::Open)),
+        _ => format!("{} list", key(Command::Back)),
+    };
+    match state.tab {
+        Tab::Packages => Some(list_or_detail("details")),
+        Tab::Build => Some(list_or_detail("log")),
+        Tab::Graph => Some(format!(
+            "{}/{} referrers/references",
+            key(Command::Left),
+            key(Command::Right)
+        )),
+        Tab::Flake | Tab::Tour => None,
+    }
 }
 
 /// Joins the segments that fit in `room` columns, shown in their own order but kept by `priority`
@@ -151,6 +192,26 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Keeps the last `width` columns, with an ellipsis in front when cut: text being typed shows its
+/// end.
+pub fn fit_end(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut tail = Vec::new();
+    let mut used = 1;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 /// Shortens to `width` columns by cutting the middle (`nixpkgs/…/package.nix`), so both the start and
@@ -243,6 +304,53 @@ fn split_point(word: &str, width: usize) -> usize {
         }
     }
     slash.filter(|&s| s < word.len()).unwrap_or(edge.max(1))
+}
+
+/// `outer` with "↓ more below" in its bottom border when the wrapped `lines`, scrolled down by
+/// `scroll` rows, go on past the bottom of `area` (each line counts at least the rows its width
+/// needs).
+pub fn more_below<'a>(
+    outer: Block<'a>,
+    lines: &[Line<'_>],
+    area: Rect,
+    scroll: usize,
+    theme: &Theme,
+) -> Block<'a> {
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(width).max(1))
+        .sum();
+    if rows > scroll + usize::from(area.height.saturating_sub(2)) {
+        outer.title_bottom(Line::styled(" ↓ more below ", theme.muted()).right_aligned())
+    } else {
+        outer
+    }
+}
+
+/// A scrollbar on the right border of a bordered list `area` whose `len` rows do not all fit:
+/// the sign that the list goes on, and where the view is in it.
+pub fn scrollbar(frame: &mut Frame, area: Rect, len: usize, offset: usize, theme: &Theme) {
+    use ratatui::widgets::{Scrollbar, ScrollbarOrientation, ScrollbarState};
+    let rows = usize::from(area.height.saturating_sub(2));
+    if len <= rows {
+        return;
+    }
+    let track = area.inner(ratatui::layout::Margin {
+        vertical: 1,
+        horizontal: 0,
+    });
+    let mut state = ScrollbarState::new(len.saturating_sub(rows))
+        .position(offset)
+        .viewport_content_length(rows);
+    frame.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .style(theme.muted()),
+        track,
+        &mut state,
+    );
 }
 
 /// A message in the middle of an empty pane (loading, errors, hints).

@@ -6,8 +6,10 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::keymap::Context;
 use crate::app::state::AppState;
 use crate::app::update::palette_matches;
+use crate::app::Command;
 
 use super::theme::Theme;
 
@@ -66,9 +68,15 @@ pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
             _ => vec![line],
         })
         .collect();
-    let block = super::block(" Keys  (Esc closes, j/k scroll) ", true, theme);
+    let mut block = super::block(" Keys  (Esc closes, j/k scroll) ", true, theme);
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let below = lines.len().saturating_sub(scroll + visible);
+    if below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ↓ {below} more lines "), theme.muted()).right_aligned(),
+        );
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -78,7 +86,12 @@ pub fn help(state: &AppState, theme: &Theme, frame: &mut Frame, scroll: usize) {
 }
 
 /// A pending file change: its diff, and how to answer.
-pub fn confirm(theme: &Theme, frame: &mut Frame, pending: &crate::app::state::PendingWrite) {
+pub fn confirm(
+    state: &AppState,
+    theme: &Theme,
+    frame: &mut Frame,
+    pending: &crate::app::state::PendingWrite,
+) {
     let area = centered(frame.area(), 90, frame.area().height.saturating_sub(4));
     frame.render_widget(Clear, area);
     let mut lines = vec![
@@ -100,11 +113,28 @@ pub fn confirm(theme: &Theme, frame: &mut Frame, pending: &crate::app::state::Pe
         };
         lines.push(Line::styled(line.to_string(), style));
     }
-    let block = super::block(
-        " y / Enter apply · n / Esc cancel · j/k scroll ",
-        true,
-        theme,
+    // The answers as the key map has them, so a rebinding shows here too.
+    let keys = |command: Command| {
+        let keys: Vec<String> = state
+            .keymap
+            .keys_for(Context::Confirm, command)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        keys.join(" / ")
+    };
+    let title = format!(
+        " {} apply · {} cancel · {} scroll ",
+        keys(Command::Confirm),
+        keys(Command::Cancel),
+        [Command::Down, Command::Up]
+            .into_iter()
+            .filter_map(|c| state.keymap.keys_for(Context::Confirm, c).last().copied())
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join("/")
     );
+    let block = super::block(title, true, theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -142,7 +172,17 @@ pub fn palette(state: &AppState, theme: &Theme, frame: &mut Frame, query: &str, 
             ]
         })
         .collect();
-    let block = super::block(" Command palette ", true, theme);
+    let mut block = super::block(" Command palette ", true, theme);
+    // More commands than rows: where the selection is, so the list is known to go on.
+    if rows.len() > usize::from(area.height.saturating_sub(3)) {
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {} of {} · ↑/↓ ", selected + 1, rows.len()),
+                theme.muted(),
+            )
+            .right_aligned(),
+        );
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [input_area, table_area] =

@@ -1,11 +1,14 @@
 //! Packages & functions: search box, ranked results, and the selected entry's details.
 
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{scroll_offset, Areas};
-use crate::app::state::{AppState, Load};
+use crate::app::layout::Areas;
+use crate::app::state::{AppState, Focus, InputTarget, Load, SelectedCode};
 use crate::nixpkgs::{Entry, EntryKind};
 
 use super::theme::Theme;
@@ -13,26 +16,15 @@ use super::{block, fit, placeholder};
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let p = &state.packages;
+    // Narrow: the details take the whole body while they have the focus.
+    if areas.narrow && state.focus == Focus::Detail {
+        return render_detail(state, theme, frame, areas.detail, true);
+    }
     let mut areas = *areas;
     if let Some(missing) = &p.pinned_missing {
         areas.list = pinned_missing_banner(missing, theme, frame, areas.list);
     }
-    let areas = &areas;
-    let scope = format!(" Search [{}] ", p.scope.label());
-    let mut input = vec![Span::raw(p.query.clone())];
-    if p.editing {
-        input.push(Span::styled("▏", theme.accent()));
-    } else if p.query.is_empty() {
-        input.push(Span::styled(
-            "press / and type: a package, lib function or builtin",
-            theme.muted(),
-        ));
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(input)).block(block(scope, p.editing, theme)),
-        areas.header,
-    );
-
+    render_header(state, theme, frame, &areas);
     let searchable = match &p.index {
         Load::Loading => {
             placeholder(
@@ -63,112 +55,177 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
         searchable.len(),
         if p.searching { "… " } else { "" }
     );
-    let rows = areas.list_rows();
-    let width = areas.list.width.saturating_sub(2) as usize;
-    let offset = scroll_offset(p.selected, rows);
-    let lines: Vec<Line> = p
-        .results
-        .hits
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(rows)
-        .map(|(i, hit)| {
-            let entry = searchable.entry(*hit);
-            let kind = format!("{:<7}", entry.kind().label());
-            let version = entry.version.as_deref().unwrap_or("");
-            let name = fit(&entry.name, width.saturating_sub(9 + version.len().min(14)));
-            let line = Line::from(vec![
-                Span::styled(kind, theme.muted()),
-                Span::raw(" "),
-                Span::styled(name, theme.text()),
-                Span::raw(" "),
-                Span::styled(fit(version, 14), theme.muted()),
-            ]);
-            if i == p.selected {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).block(block(title, !p.editing && !p.detail_focus, theme)),
-        areas.list,
-    );
-
-    let detail_block = block(" Details ", p.detail_focus, theme);
-    match p.results.hits.get(p.selected) {
-        Some(hit) => {
-            let entry = searchable.entry(*hit);
-            let mut lines = detail_lines(&entry, theme);
-            if let Some(excerpt) = &p.excerpt {
-                if excerpt.name == entry.name {
-                    lines.push(Line::raw(""));
-                    lines.push(Line::styled("Source", theme.heading()));
-                    let numbered = super::highlight::nix(&excerpt.lines.join("\n"), theme);
-                    for (i, line) in numbered.into_iter().enumerate() {
-                        let mut spans = vec![Span::styled(
-                            format!("{:>5} ", excerpt.first_line as usize + i),
-                            theme.muted(),
-                        )];
-                        spans.extend(line.spans);
-                        lines.push(Line::from(spans));
-                    }
-                }
-            }
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(detail_block)
-                    .wrap(ratatui::widgets::Wrap { trim: false })
-                    .scroll((p.detail_scroll as u16, 0)),
-                areas.detail,
-            );
-        }
-        None => frame.render_widget(
-            Paragraph::new(" no matches")
-                .style(theme.muted())
-                .block(detail_block),
-            areas.detail,
-        ),
+    render_list(state, title, theme, frame, &areas);
+    if !areas.narrow {
+        render_detail(state, theme, frame, areas.detail, false);
     }
 }
 
-fn field(label: &str, value: &str, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<13}"), theme.muted()),
-        Span::raw(value.to_string()),
-    ])
+/// The search box with its scope.
+fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let p = &state.packages;
+    let scope = format!(" Search [{}] ", p.scope.label());
+    let editing = state.input(InputTarget::PackageQuery).is_some();
+    let room = usize::from(areas.header.width.saturating_sub(3));
+    let mut input = vec![Span::raw(super::fit_end(&p.query, room))];
+    if editing {
+        input.push(Span::styled("▏", theme.accent()));
+    } else if p.query.is_empty() {
+        input.push(Span::styled(
+            fit("press / and type: a package, lib function or builtin", room),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(input)).block(block(scope, editing, theme)),
+        areas.header,
+    );
 }
 
-/// The details pane for one entry.
-pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
+/// The results as a table: kind, name (elided to fit), version.
+fn render_list(state: &AppState, title: String, theme: &Theme, frame: &mut Frame, areas: &Areas) {
+    let p = &state.packages;
+    const VERSION: usize = 14;
+    let widest = |column: fn(&crate::app::state::ResultRow) -> usize| {
+        p.rows.iter().map(column).max().unwrap_or(0)
+    };
+    let kind_width = widest(|row| row.kind.width());
+    let version_width = widest(|row| row.version.width()).min(VERSION);
+    let inner = usize::from(areas.list.width.saturating_sub(2));
+    // The name takes what kind, version and the two column gaps leave.
+    let name_width = inner.saturating_sub(kind_width + version_width + 2);
+    let rows = p.rows.iter().map(|row| {
+        Row::new([
+            Cell::from(Span::styled(row.kind, theme.muted())),
+            Cell::from(fit(&row.name, name_width)),
+            Cell::from(Span::styled(fit(&row.version, VERSION), theme.muted())),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(kind_width as u16),
+            Constraint::Fill(1),
+            Constraint::Length(version_width as u16),
+        ],
+    )
+    .block(block(title, state.focus == Focus::List, theme))
+    .row_highlight_style(theme.selection());
+    let offset = p.offset;
+    let mut table_state = TableState::default()
+        .with_offset(offset)
+        .with_selected((!p.rows.is_empty()).then_some(p.selected));
+    frame.render_stateful_widget(table, areas.list, &mut table_state);
+    super::scrollbar(frame, areas.list, p.rows.len(), offset, theme);
+}
+
+/// The selected entry's details, with its source excerpt once loaded.
+fn render_detail(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, alone: bool) {
+    let p = &state.packages;
+    let title = if alone {
+        format!(" Details · {} list ", back_key(state))
+    } else {
+        " Details ".to_string()
+    };
+    let detail_block = block(title, state.focus == Focus::Detail, theme);
+    let Some(entry) = p.selected_entry() else {
+        frame.render_widget(
+            Paragraph::new(" no matches")
+                .style(theme.muted())
+                .block(detail_block),
+            area,
+        );
+        return;
+    };
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = detail_lines(entry, &p.code, width, theme);
+    if let Some(excerpt) = &p.excerpt {
+        if excerpt.name == entry.name {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Source", theme.heading()));
+            for (i, line) in p.code.excerpt.iter().enumerate() {
+                let mut spans = vec![Span::styled(
+                    format!("{:>5} ", excerpt.first_line as usize + i),
+                    theme.muted(),
+                )];
+                spans.extend(line.spans.iter().cloned());
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    let detail_block = super::more_below(detail_block, &lines, area, p.detail_scroll, theme);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(detail_block)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((p.detail_scroll as u16, 0)),
+        area,
+    );
+}
+
+/// The first key that goes back (Esc by default), as help would name it.
+fn back_key(state: &AppState) -> String {
+    state
+        .keymap
+        .keys_for(state.tab.context(), crate::app::Command::Back)
+        .first()
+        .map_or_else(|| "Esc".into(), ToString::to_string)
+}
+
+/// `label  value`, the value in its own column that wraps under itself in `width` columns.
+fn field_lines(
+    label: &str,
+    value: &str,
+    style: Style,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    const LABEL: usize = 13;
+    let column = width.saturating_sub(LABEL).max(12);
+    super::wrap_words(value, column)
+        .into_iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let lead = if n == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{lead:<LABEL$}"), theme.muted()),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
+}
+
+/// The details pane for one entry, `width` columns wide.
+pub fn detail_lines(
+    entry: &Entry,
+    code: &SelectedCode,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let field = |label: &str, value: &str| field_lines(label, value, theme.text(), width, theme);
     let mut lines = vec![Line::styled(entry.name.clone(), theme.heading())];
     if let Some(canonical) = &entry.canonical {
-        lines.push(field("alias of", canonical, theme));
+        lines.extend(field("alias of", canonical));
     }
     match entry.kind() {
         EntryKind::Package => {
             if let Some(v) = &entry.version {
-                lines.push(field("version", v, theme));
+                lines.extend(field("version", v));
             }
             if let Some(d) = &entry.description {
-                lines.push(field("description", d, theme));
+                lines.extend(field("description", d));
             }
             if let Some(h) = &entry.homepage {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<13}", "homepage"), theme.muted()),
-                    Span::styled(h.clone(), theme.link()),
-                ]));
+                lines.extend(field_lines("homepage", h, theme.link(), width, theme));
             }
             if let Some(l) = &entry.license {
-                lines.push(field("license", l, theme));
+                lines.extend(field("license", l));
             }
             if let Some(m) = &entry.main_program {
-                lines.push(field("program", m, theme));
+                lines.extend(field("program", m));
             }
             if !entry.platforms.is_empty() {
-                lines.push(field("platforms", &entry.platforms.join(" "), theme));
+                lines.extend(field("platforms", &entry.platforms.join(" ")));
             }
             if let Some(ld) = &entry.long_description {
                 lines.push(Line::raw(""));
@@ -186,9 +243,9 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             ));
         }
         EntryKind::Function | EntryKind::Builtin => {
-            if let Some(sig) = &entry.type_sig {
+            if entry.type_sig.is_some() {
                 lines.push(Line::raw(""));
-                lines.extend(super::highlight::nix(sig, theme));
+                lines.extend(code.signature.iter().cloned());
             }
             if let Some(doc) = &entry.doc {
                 lines.push(Line::raw(""));
@@ -197,10 +254,10 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             if !entry.examples.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled("Examples", theme.heading()));
-                for example in &entry.examples {
-                    lines.extend(super::highlight::nix(example, theme).into_iter().map(|l| {
+                for example in &code.examples {
+                    lines.extend(example.iter().map(|l| {
                         let mut spans = vec![Span::raw("  ")];
-                        spans.extend(l.spans);
+                        spans.extend(l.spans.iter().cloned());
                         Line::from(spans)
                     }));
                 }
@@ -209,10 +266,9 @@ pub fn detail_lines(entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
     }
     if let Some(file) = &entry.file {
         lines.push(Line::raw(""));
-        lines.push(field(
+        lines.extend(field(
             "defined at",
             &format!("{}:{}", file, entry.line.unwrap_or(1)),
-            theme,
         ));
     }
     lines

@@ -2,7 +2,7 @@
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{List, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::layout::Areas;
@@ -13,35 +13,24 @@ use super::theme::Theme;
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas) {
     let t = &state.tour;
+    // Narrow: the lesson gets the whole width; its title counts the lessons instead of the list.
+    let list_width = if areas.narrow { 0 } else { 36 };
     let [list_area, lesson_area] =
-        Layout::horizontal([Constraint::Length(36), Constraint::Min(0)]).areas(areas.body);
-    let items: Vec<Line> = t
-        .lessons
-        .iter()
-        .enumerate()
-        .map(|(i, lesson)| {
-            let line = Line::from(vec![
-                Span::styled(
-                    if t.completed.get(i).copied().unwrap_or(false) {
-                        "✓ "
-                    } else {
-                        "  "
-                    },
-                    theme.ok(),
-                ),
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(areas.body);
+    let done = |i: usize| t.completed.get(i).copied().unwrap_or(false);
+    if !areas.narrow {
+        let items = t.lessons.iter().enumerate().map(|(i, lesson)| {
+            Line::from(vec![
+                Span::styled(if done(i) { "✓ " } else { "  " }, theme.ok()),
                 Span::raw(super::fit(&lesson.title, 32)),
-            ]);
-            if i == t.step {
-                line.style(theme.selection())
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(items).block(block(" Tour ", false, theme)),
-        list_area,
-    );
+            ])
+        });
+        let list = List::new(items)
+            .block(block(" Tour ", false, theme))
+            .highlight_style(theme.selection());
+        let mut list_state = ListState::default().with_selected(Some(t.step));
+        frame.render_stateful_widget(list, list_area, &mut list_state);
+    }
     let Some(lesson) = t.lessons.get(t.step) else {
         return;
     };
@@ -73,7 +62,17 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, areas: &Areas)
     frame.render_widget(
         Paragraph::new(lines)
             .block(block(
-                format!(" Lesson {} of {} ", t.step + 1, t.lessons.len()),
+                format!(
+                    " Lesson {} of {}{} ",
+                    t.step + 1,
+                    t.lessons.len(),
+                    if areas.narrow {
+                        let done = (0..t.lessons.len()).filter(|&i| done(i)).count();
+                        format!(" · {done} done")
+                    } else {
+                        String::new()
+                    }
+                ),
                 true,
                 theme,
             ))

@@ -121,3 +121,35 @@ async fn the_real_loop_through_every_tab_of_the_demo() {
     assert!(session.state.quit, "q quits through the loop");
     assert_eq!(session.ctx.pending(), 0, "no background job left running");
 }
+
+/// Below 100 columns list and detail take turns: Enter opens the details at the full width, Esc
+/// goes back to the list, and the status bar says which key does what.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_narrow_terminal_opens_the_details_full_width() {
+    let home = tempfile::tempdir().unwrap();
+    let (width, height) = (80, 24);
+    let mut session = session(home.path(), (width, height));
+    session.start(Vec::new());
+    session.settle(SETTLE).await;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"Nix \d+\.\d+(\.\d+)?|no nix", "Nix [version]");
+    let _guard = settings.bind_to_scope();
+    for (name, script) in [
+        ("narrow-list", "/rg<enter>"),
+        ("narrow-details", "<enter>"),
+        ("narrow-back", "<esc>"),
+    ] {
+        tui::run(
+            &mut session,
+            &mut terminal,
+            futures_util::stream::iter(keys(script)),
+            &mut Headless,
+        )
+        .await
+        .unwrap();
+        session.settle(SETTLE).await;
+        session.draw(&mut terminal).unwrap();
+        insta::assert_snapshot!(format!("loop-{name}"), terminal.backend());
+    }
+}

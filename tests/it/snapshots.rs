@@ -25,7 +25,9 @@ fn demo_state() -> AppState {
         nixpkgs_root: Some(fixture("nixpkgs-mini")),
         demo: Some("--demo".into()),
     };
-    let mut state = AppState::new(Startup::new(KeyMap::defaults(), status, (WIDTH, HEIGHT)));
+    let mut startup = Startup::new(KeyMap::defaults(), status, (WIDTH, HEIGHT));
+    startup.idle_build = nixbench::tui::DEMO_BUILD.into();
+    let mut state = AppState::new(startup);
     let mut index = nixbench::nixpkgs::static_index::index_tree(&fixture("nixpkgs-mini"));
     index.merge(nixbench::nixpkgs::builtins::embedded());
     index.sort();
@@ -136,10 +138,13 @@ fn screen_sized(state: &AppState, width: u16, height: u16) -> String {
 /// `NIXBENCH_SCREENS=DIR` (scripts/screens) they are also written there as text files.
 #[test]
 fn gallery_at_80x24_and_120x40() {
-    let screens: [(&str, &[Command]); 8] = [
+    let screens: [(&str, &[Command]); 10] = [
         ("packages", &[Command::TabPackages]),
+        // On a narrow terminal Enter shows the details at the full width.
+        ("packages-details", &[Command::TabPackages, Command::Open]),
         ("graph", &[Command::TabGraph]),
         ("build", &[Command::TabBuild]),
+        ("build-log", &[Command::TabBuild, Command::FirstError]),
         ("flake", &[Command::TabFlake]),
         ("tour", &[Command::TabTour]),
         ("tour-lesson-2", &[Command::TabTour, Command::NextStep]),
@@ -330,21 +335,23 @@ fn build_log_search_and_show_in_graph() {
     use ratatui::crossterm::event::KeyCode;
     let mut state = demo_state();
     press(&mut state, &[Command::TabBuild]);
-    let failed = state
-        .build
+    let failed = state.builds[0]
         .state
         .derivations
         .iter()
         .position(|d| d.name == "chatty-0.9")
         .unwrap();
-    state.build.selected = failed;
+    state.builds[0].selected = failed;
     press(&mut state, &[Command::Search]);
     for c in "unit 250 of".chars() {
         key(&mut state, KeyCode::Char(c));
     }
     key(&mut state, KeyCode::Enter);
-    let log: Vec<&String> = state.build.state.derivations[failed].log.iter().collect();
-    let bottom = log.len() - 1 - state.build.scroll_from_end;
+    let log: Vec<&String> = state.builds[0].state.derivations[failed]
+        .log
+        .iter()
+        .collect();
+    let bottom = log.len() - 1 - state.builds[0].scroll_from_end;
     assert!(
         log[bottom].contains("compiling unit 250 of 400"),
         "{}",
@@ -373,8 +380,7 @@ fn build_log_search_and_show_in_graph() {
             events: vec![(nixbench::build_log::parse_line(&start), 1.0)],
         },
     );
-    state.build.selected = state
-        .build
+    state.builds[0].selected = state.builds[0]
         .state
         .derivations
         .iter()

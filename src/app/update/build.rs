@@ -19,14 +19,49 @@ pub(super) fn follow_running(build: &mut BuildView) {
     }
 }
 
-/// Scrolls the selected log so the nearest line above the current view that contains the search
-/// text becomes the bottom line; wraps around to the end.
-pub(super) fn jump_to_log_match(state: &mut AppState) {
-    let b = &mut state.build;
-    let Some(query) = b.search.take().filter(|q| !q.is_empty()) else {
+/// Events from build source number `source`.
+pub(super) fn build_events(state: &mut AppState, source: usize, events: Vec<(LogEvent, f64)>) {
+    let Some(build) = state.builds.get_mut(source) else {
         return;
     };
+    build.running = true;
+    for (event, now) in events {
+        build.state.apply(event, now);
+    }
+    if build.follow {
+        follow_running(build);
+    }
+}
+
+/// Build source number `source` ended: its errors explained, its durations remembered.
+pub(super) fn build_ended(
+    state: &mut AppState,
+    source: usize,
+    code: Option<i32>,
+    now: f64,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(build) = state.builds.get_mut(source) else {
+        return;
+    };
+    build.running = false;
+    build.exit_code = code;
+    build.state.finish(now);
+    build.explanations = crate::explain::explain(&build.state.error_text(), &|_| Vec::new());
+    if build.record_history {
+        state.build_history.record(&build.state);
+        effects.push(Effect::SaveDurations(state.build_history.clone()));
+    }
+}
+
+/// Scrolls the selected log so the nearest line above the current view that contains the search
+/// text becomes the bottom line; wraps around to the end.
+pub(super) fn jump_to_log_match(state: &mut AppState, query: &str) {
+    if query.is_empty() {
+        return;
+    }
     let query = query.to_lowercase();
+    let b = state.shown_build_mut();
     let Some(drv) = b.state.derivations.get(b.selected) else {
         return;
     };
@@ -40,7 +75,7 @@ pub(super) fn jump_to_log_match(state: &mut AppState) {
         Some(i) => {
             b.scroll_from_end = lines.len() - 1 - i;
             b.follow = false;
-            b.focus_log = true;
+            state.focus = Focus::Detail;
         }
         None => state.notify(format!("`{query}` is not in this log")),
     }
@@ -48,7 +83,8 @@ pub(super) fn jump_to_log_match(state: &mut AppState) {
 
 /// Opens the selected derivation in the Graph tab: the build-time graph holds .drv paths.
 pub(super) fn show_in_graph(state: &mut AppState) {
-    let Some(drv) = state.build.state.derivations.get(state.build.selected) else {
+    let b = state.shown_build();
+    let Some(drv) = b.state.derivations.get(b.selected) else {
         return;
     };
     let drv_path = drv.drv_path.clone();
@@ -59,7 +95,8 @@ pub(super) fn show_in_graph(state: &mut AppState) {
         g.history.clear();
     }
     let node = g.data.ready().and_then(|d| d.graph.find_path(&drv_path));
-    state.tab = Tab::Graph;
+    state.show_tab(Tab::Graph);
+    let g = &mut state.graph;
     match node {
         Some(node) => {
             g.current = node;
@@ -81,17 +118,20 @@ pub(super) fn build_command(state: &mut AppState, command: Command) {
     if command == Command::NextSource {
         return state.show_next_build();
     }
-    let b = &mut state.build;
+    if command == Command::Search {
+        return start_input(state, InputTarget::LogSearch);
+    }
+    let focus = &mut state.focus;
+    let b = &mut state.builds[state.shown];
     match command {
-        Command::Search => b.search = Some(String::new()),
         Command::Follow => {
             b.follow = !b.follow;
             if b.follow {
                 follow_running(b);
             }
         }
-        Command::Right | Command::Open => b.focus_log = true,
-        Command::Left | Command::Back => b.focus_log = false,
+        Command::Right | Command::Open => *focus = Focus::Detail,
+        Command::Left | Command::Back => *focus = Focus::List,
         Command::FirstError => {
             let failed = b
                 .state
@@ -106,7 +146,7 @@ pub(super) fn build_command(state: &mut AppState, command: Command) {
                     l.contains("error") || l.contains("failed")
                 });
                 b.scroll_from_end = first_error.map_or(0, |pos| log.len().saturating_sub(pos + 1));
-                b.focus_log = true;
+                *focus = Focus::Detail;
                 b.follow = false;
             } else {
                 state.notify("no failed derivation");

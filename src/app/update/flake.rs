@@ -88,8 +88,7 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
         };
         let word = title.rsplit('.').next().unwrap_or(title).to_string();
         state.packages.query = word;
-        state.packages.editing = false;
-        state.tab = Tab::Packages;
+        state.show_tab(Tab::Packages);
         request_search(state, effects);
         return;
     }

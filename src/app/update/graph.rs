@@ -16,8 +16,7 @@ pub(super) fn show_docs_for_current(state: &mut AppState, effects: &mut Vec<Effe
         _ => pname,
     };
     state.packages.query = pname.to_string();
-    state.packages.editing = false;
-    state.tab = Tab::Packages;
+    state.show_tab(Tab::Packages);
     request_search(state, effects);
 }
 
@@ -32,10 +31,9 @@ pub(super) fn reset_graph_position(g: &mut GraphState) {
     g.why = None;
 }
 
-pub(super) fn jump_to_search_match(state: &mut AppState) {
+/// Walks to the graph search's best match, if there was one.
+pub(super) fn jump_to_node(state: &mut AppState, best: Option<crate::graph::NodeId>) {
     let g = &mut state.graph;
-    let best = g.search_matches(1).first().copied();
-    g.search = None;
     match best {
         Some(node) => {
             g.history.push(g.current);
@@ -67,12 +65,11 @@ pub(super) fn graph_command(state: &mut AppState, command: Command, effects: &mu
         Command::Left => g.column = GraphColumn::Referrers,
         Command::Right => g.column = GraphColumn::References,
         Command::Open => {
-            let items = g.column_items(g.column);
-            let index = match g.column {
-                GraphColumn::References => g.selected_reference,
-                GraphColumn::Referrers => g.selected_referrer,
-            };
-            if let Some(&next) = items.get(index) {
+            let next = g
+                .column_items(g.column)
+                .get(g.selected_in(g.column))
+                .copied();
+            if let Some(next) = next {
                 g.history.push(g.current);
                 g.current = next;
                 g.selected_reference = 0;
@@ -92,8 +89,11 @@ pub(super) fn graph_command(state: &mut AppState, command: Command, effects: &mu
             }
         }
         Command::Sort => g.sort = g.sort.next(),
-        Command::Search => g.search = Some(String::new()),
-        Command::Compare => g.compare_input = Some(String::new()),
+        Command::Search => {
+            g.search_best = None;
+            start_input(state, InputTarget::GraphSearch);
+        }
+        Command::Compare => start_input(state, InputTarget::GraphCompare),
         Command::Why => {
             let root = graph.roots.first().copied().unwrap_or(0);
             g.why = Some(algo::why_chains(

@@ -4,27 +4,30 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use crate::build_log::{DrvStatus, Event as LogEvent};
 use crate::graph::algo;
 use crate::nixpkgs::search::{Query, Results, Searchable};
 
 use super::command::Command;
-use super::keymap::Key;
 use super::layout;
 use super::state::*;
 
 mod build;
 mod flake;
 mod graph;
+mod input;
 mod packages;
 pub mod tour;
 
 use build::*;
 use flake::*;
 use graph::*;
+use input::*;
 use packages::*;
+
+pub use input::{palette_matches, palette_query_of};
 
 /// Everything that can happen to the app.
 pub enum Msg {
@@ -132,7 +135,15 @@ pub enum Effect {
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let step_before = state.tour.step;
+    let flake_read = matches!(msg, Msg::FlakeLoaded { .. });
     let mut effects = handle(state, msg);
+    // What views draw from, made again only when its inputs changed.
+    state.graph.refresh_columns();
+    state.packages.refresh_selected(state.syntax);
+    state.keep_selections_in_view();
+    if flake_read {
+        state.flake.refresh_highlight(state.syntax);
+    }
     let newly = tour::observe(state);
     if let Some(&last) = newly.last() {
         let title = state.tour.lessons[last].title.clone();
@@ -152,15 +163,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
-        Msg::Key(key) => {
-            if key.kind == KeyEventKind::Release {
-                return effects;
-            }
-            if state.debug_panic {
-                panic!("NIXBENCH_DEBUG_PANIC: deliberate panic to test terminal restoration");
-            }
-            on_key(state, key, &mut effects);
-        }
+        Msg::Key(key) => on_key_event(state, key, &mut effects),
         Msg::Mouse(mouse) => on_mouse(state, mouse, &mut effects),
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Paste(text) => {
@@ -185,15 +188,7 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::SearchDone {
             generation,
             results,
-        } => {
-            if generation == state.packages.generation {
-                state.packages.results = results;
-                state.packages.searching = false;
-                state.packages.selected = 0;
-                state.packages.detail_scroll = 0;
-                request_excerpt(state, &mut effects);
-            }
-        }
+        } => search_done(state, generation, results, &mut effects),
         Msg::GraphLoaded { build_time, result } => {
             let loaded = match result {
                 Ok(data) => Load::Ready(data),
@@ -230,44 +225,17 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             update_explanation(state);
         }
-        Msg::BuildEvents { source, events } => {
-            let Some(build) = state.build_mut(source) else {
-                return effects;
-            };
-            build.running = true;
-            for (event, now) in events {
-                build.state.apply(event, now);
-            }
-            if build.follow {
-                follow_running(build);
-            }
-        }
+        Msg::BuildEvents { source, events } => build_events(state, source, events),
         Msg::BuildEnded { source, code, now } => {
-            let Some(build) = state.build_mut(source) else {
-                return effects;
-            };
-            build.running = false;
-            build.exit_code = code;
-            build.state.finish(now);
-            build.explanations =
-                crate::explain::explain(&build.state.error_text(), &|_| Vec::new());
-            if build.record_history {
-                // Fields, not `build_mut`: the view is read while the history changes.
-                let view = match state.parked_builds.get(source) {
-                    Some(Some(parked)) => parked,
-                    _ => &state.build,
-                };
-                state.build_history.record(&view.state);
-                effects.push(Effect::SaveDurations(state.build_history.clone()));
-            }
+            build_ended(state, source, code, now, &mut effects)
         }
         Msg::BuildStdout { source, bytes } => {
-            if let Some(build) = state.build_mut(source) {
+            if let Some(build) = state.builds.get_mut(source) {
                 build.stdout = bytes;
             }
         }
         Msg::BuildSourceFailed { source, text } => {
-            if let Some(build) = state.build_mut(source) {
+            if let Some(build) = state.builds.get_mut(source) {
                 build.source_error = Some(text.clone());
             }
             state.fail(text);
@@ -309,132 +277,6 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     effects
 }
 
-fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let mut k = Key::from_event(&key);
-    if let Overlay::Confirm(pending) = &state.overlay {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Enter => {
-                effects.push(Effect::WriteFile(pending.clone()));
-                state.overlay = Overlay::None;
-                return;
-            }
-            KeyCode::Char('n') | KeyCode::Esc => {
-                state.overlay = Overlay::None;
-                state.notice = Some(Notice {
-                    text: "nothing changed".into(),
-                    is_error: false,
-                });
-                return;
-            }
-            _ => {}
-        }
-    }
-    if state.typing() {
-        if k.alt && matches!(key.code, KeyCode::Char(_)) {
-            // Esc followed quickly by a key reaches us as Alt+key: leave the input, then act on it.
-            leave_input(state);
-            k.alt = false;
-            if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
-                run(state, command, effects);
-            }
-            return;
-        }
-        match key.code {
-            KeyCode::Char(c) if !k.ctrl && !k.alt => return type_char(state, c, effects),
-            KeyCode::Backspace => return backspace(state, effects),
-            KeyCode::Enter => {
-                if let Overlay::Palette { query, selected } = &state.overlay {
-                    let chosen = palette_matches(query).get(*selected).copied();
-                    state.overlay = Overlay::None;
-                    if let Some(command) = chosen {
-                        run(state, command, effects);
-                    }
-                } else if state.tab == Tab::Graph && state.graph.compare_input.is_some() {
-                    let other = state.graph.compare_input.take().unwrap_or_default();
-                    if !other.trim().is_empty() {
-                        state.graph.comparison = None;
-                        state.notice = Some(Notice {
-                            text: format!("loading {other}…"),
-                            is_error: false,
-                        });
-                        effects.push(Effect::Compare {
-                            other: other.trim().to_string(),
-                        });
-                    }
-                } else if state.tab == Tab::Graph {
-                    jump_to_search_match(state);
-                } else if state.tab == Tab::Build {
-                    jump_to_log_match(state);
-                } else {
-                    state.packages.editing = false;
-                }
-                return;
-            }
-            KeyCode::Esc => return leave_input(state),
-            _ => {}
-        }
-    }
-    if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
-        run(state, command, effects);
-    }
-}
-
-fn leave_input(state: &mut AppState) {
-    if matches!(state.overlay, Overlay::Palette { .. }) {
-        state.overlay = Overlay::None;
-    } else if state.tab == Tab::Graph {
-        state.graph.search = None;
-        state.graph.compare_input = None;
-    } else if state.tab == Tab::Build {
-        state.build.search = None;
-    } else {
-        state.packages.editing = false;
-    }
-}
-
-fn type_char(state: &mut AppState, c: char, effects: &mut Vec<Effect>) {
-    edit_input(state, effects, |text| text.push(c));
-}
-
-fn backspace(state: &mut AppState, effects: &mut Vec<Effect>) {
-    edit_input(state, effects, |text| {
-        text.pop();
-    });
-}
-
-/// Applies `edit` to the text input that has the keyboard (palette, package search, graph search
-/// or compare prompt, log search), then does what that input needs after a change.
-fn edit_input(state: &mut AppState, effects: &mut Vec<Effect>, edit: impl FnOnce(&mut String)) {
-    if let Overlay::Palette { query, selected } = &mut state.overlay {
-        edit(query);
-        *selected = 0;
-        return;
-    }
-    match state.tab {
-        Tab::Packages => {
-            state.packages.editing = true;
-            edit(&mut state.packages.query);
-            request_search(state, effects);
-        }
-        Tab::Graph => {
-            if let Some(text) = state
-                .graph
-                .search
-                .as_mut()
-                .or(state.graph.compare_input.as_mut())
-            {
-                edit(text);
-            }
-        }
-        Tab::Build => {
-            if let Some(text) = state.build.search.as_mut() {
-                edit(text);
-            }
-        }
-        Tab::Flake | Tab::Tour => {}
-    }
-}
-
 /// Starts a search for the current query; the newest generation wins.
 fn request_search(state: &mut AppState, effects: &mut Vec<Effect>) {
     if state.packages.index.ready().is_none() {
@@ -446,16 +288,6 @@ fn request_search(state: &mut AppState, effects: &mut Vec<Effect>) {
         generation: state.packages.generation,
         query: Query::parse(&state.packages.query, state.packages.scope),
     });
-}
-
-/// Commands in the palette matching what was typed, in declaration order.
-pub fn palette_matches(query: &str) -> Vec<Command> {
-    let query = query.to_lowercase();
-    Command::ALL
-        .iter()
-        .copied()
-        .filter(|c| c.name().contains(&query) || c.help().to_lowercase().contains(&query))
-        .collect()
 }
 
 fn page(state: &AppState) -> usize {
@@ -485,21 +317,24 @@ fn run_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>
             match command {
                 Command::Up => pending.scroll = pending.scroll.saturating_sub(1),
                 Command::Down => pending.scroll += 1,
-                Command::Open => {
+                Command::Confirm => {
                     effects.push(Effect::WriteFile(pending.clone()));
                     state.overlay = Overlay::None;
                 }
-                Command::Back | Command::Quit => state.overlay = Overlay::None,
+                Command::Cancel | Command::Back | Command::Quit => {
+                    state.overlay = Overlay::None;
+                    state.notify("nothing changed");
+                }
                 _ => {}
             }
             return;
         }
-        Overlay::Palette { query, selected } => {
-            let count = palette_matches(query).len();
+        Overlay::Palette { selected, .. } => {
+            let count = palette_matches(palette_query_of(&state.focus)).len();
             match command {
                 Command::Up => *selected = selected.saturating_sub(1),
                 Command::Down => *selected = (*selected + 1).min(count.saturating_sub(1)),
-                Command::Back | Command::Palette => state.overlay = Overlay::None,
+                Command::Back | Command::Palette => close_palette(state),
                 _ => {}
             }
             return;
@@ -510,21 +345,16 @@ fn run_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>
     match command {
         Command::Quit => state.quit = true,
         Command::Help => state.overlay = Overlay::Help { scroll: 0 },
-        Command::Palette => {
-            state.overlay = Overlay::Palette {
-                query: String::new(),
-                selected: 0,
-            }
-        }
-        Command::NextTab => state.tab = Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()],
+        Command::Palette => open_palette(state),
+        Command::NextTab => state.show_tab(Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
         Command::PrevTab => {
-            state.tab = Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+            state.show_tab(Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()])
         }
-        Command::TabPackages => state.tab = Tab::Packages,
-        Command::TabGraph => state.tab = Tab::Graph,
-        Command::TabBuild => state.tab = Tab::Build,
-        Command::TabFlake => state.tab = Tab::Flake,
-        Command::TabTour => state.tab = Tab::Tour,
+        Command::TabPackages => state.show_tab(Tab::Packages),
+        Command::TabGraph => state.show_tab(Tab::Graph),
+        Command::TabBuild => state.show_tab(Tab::Build),
+        Command::TabFlake => state.show_tab(Tab::Flake),
+        Command::TabTour => state.show_tab(Tab::Tour),
         Command::Up => move_selection(state, -1),
         Command::Down => move_selection(state, 1),
         Command::PageUp => move_selection(state, -(page(state) as isize)),
@@ -554,7 +384,7 @@ fn move_selection(state: &mut AppState, delta: isize) {
     match state.tab {
         Tab::Packages => {
             let p = &mut state.packages;
-            if p.detail_focus {
+            if state.focus == Focus::Detail {
                 p.detail_scroll = clamp_add(p.detail_scroll, delta, 10_000);
             } else {
                 p.selected = clamp_add(p.selected, delta, p.results.hits.len());
@@ -575,8 +405,8 @@ fn move_selection(state: &mut AppState, delta: isize) {
             }
         }
         Tab::Build => {
-            let b = &mut state.build;
-            if b.focus_log {
+            let b = &mut state.builds[state.shown];
+            if state.focus == Focus::Detail {
                 let len = b
                     .state
                     .derivations
@@ -635,26 +465,32 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent, effects: &mut Vec<Effect>) 
             let areas = layout::areas(state.size);
             if let Some(tab) = layout::tab_at(&areas, mouse.column, mouse.row) {
                 state.overlay = Overlay::None;
-                state.tab = tab;
+                state.show_tab(tab);
                 return;
             }
-            if let Some(row) = layout::list_row_at(&areas, mouse.column, mouse.row) {
+            // On a narrow terminal the detail covers the list while it has the focus.
+            let list_shown = !(areas.narrow && state.focus == Focus::Detail);
+            if let Some(row) =
+                layout::list_row_at(&areas, mouse.column, mouse.row).filter(|_| list_shown)
+            {
                 match state.tab {
                     Tab::Packages => {
-                        let offset =
-                            layout::scroll_offset(state.packages.selected, areas.list_rows());
+                        let offset = state.packages.offset;
                         let target = offset + row;
                         if target < state.packages.results.hits.len() {
                             state.packages.selected = target;
-                            state.packages.detail_focus = false;
+                            if state.focus == Focus::Detail {
+                                state.focus = Focus::List;
+                            }
                         }
                     }
                     Tab::Build => {
-                        let offset = layout::scroll_offset(state.build.selected, areas.list_rows());
+                        let b = state.shown_build_mut();
+                        let offset = b.offset;
                         let target = offset + row;
-                        if target < state.build.state.derivations.len() {
-                            state.build.selected = target;
-                            state.build.follow = false;
+                        if target < b.state.derivations.len() {
+                            b.selected = target;
+                            b.follow = false;
                         }
                     }
                     _ => {}

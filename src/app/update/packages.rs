@@ -28,20 +28,37 @@ pub(super) fn request_excerpt(state: &mut AppState, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Results arrived: shown if they answer the newest search.
+pub(super) fn search_done(
+    state: &mut AppState,
+    generation: u64,
+    results: Results,
+    effects: &mut Vec<Effect>,
+) {
+    if generation == state.packages.generation {
+        state.packages.results = results;
+        state.packages.refresh_rows();
+        state.packages.searching = false;
+        state.packages.selected = 0;
+        state.packages.detail_scroll = 0;
+        request_excerpt(state, effects);
+    }
+}
+
 pub(super) fn packages_command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
     let p = &mut state.packages;
     match command {
         // `/` starts a new search, as in less and vim.
         Command::Search => {
-            p.editing = true;
+            state.focus = Focus::Input(InputTarget::PackageQuery, TextInput::default());
             if !p.query.is_empty() {
                 p.query.clear();
                 request_search(state, effects);
             }
         }
         Command::Back => {
-            if p.detail_focus {
-                p.detail_focus = false;
+            if state.focus == Focus::Detail {
+                state.focus = Focus::List;
             } else if !p.query.is_empty() {
                 p.query.clear();
                 request_search(state, effects);
@@ -82,8 +99,8 @@ pub(super) fn packages_command(state: &mut AppState, command: Command, effects: 
             p.scope = p.scope.next();
             request_search(state, effects);
         }
-        Command::Right | Command::Open => p.detail_focus = true,
-        Command::Left => p.detail_focus = false,
+        Command::Right | Command::Open => state.focus = Focus::Detail,
+        Command::Left => state.focus = Focus::List,
         Command::Edit => {
             let Some(searchable) = p.index.ready() else {
                 return;

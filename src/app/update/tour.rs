@@ -1,11 +1,12 @@
 //! When a tour lesson counts as done: judged from the state of the real views after each update.
 
-use crate::app::state::{AppState, Overlay, Tab};
+use crate::app::state::{AppState, Focus, Overlay, Tab};
 
 /// Whether the user has done lesson `index`'s action, judged from the state of the real views.
 pub fn done(state: &AppState, index: usize) -> bool {
     use crate::build_log::DrvStatus;
-    let b = &state.build;
+    let b = state.shown_build();
+    let log_focused = state.tab == Tab::Build && state.focus == Focus::Detail;
     let on_failure = b
         .state
         .derivations
@@ -46,15 +47,9 @@ pub fn done(state: &AppState, index: usize) -> bool {
                 || !state.flake.undo.is_empty()
         }
         // Jumped to the first error of a failed build, or asked why.
-        4 => (on_failure && b.focus_log && b.scroll_from_end > 0) || state.graph.why.is_some(),
+        4 => (on_failure && log_focused && b.scroll_from_end > 0) || state.graph.why.is_some(),
         // Opened a failure's log and reached its end, where the explanation is.
-        5 => {
-            state.tab == Tab::Build
-                && on_failure
-                && b.focus_log
-                && !b.explanations.is_empty()
-                && b.scroll_from_end == 0
-        }
+        5 => on_failure && log_focused && !b.explanations.is_empty() && b.scroll_from_end == 0,
         _ => false,
     }
 }
