@@ -1,7 +1,7 @@
 //! Keys and text input: which command a key means, and what typing, Enter and Esc do in the input
 //! that has the keyboard (one `match` on its target each).
 
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
 use crate::app::keymap::{Context, Key};
@@ -45,6 +45,11 @@ fn on_key(state: &mut AppState, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
     if let Some(command) = state.keymap.lookup(state.tab.context(), k) {
         run(state, command, effects);
+    } else if k.alt && matches!(key.code, KeyCode::Char(_)) {
+        // An unbound Alt+key is Esc and a key typed quickly (terminals send both as one): do both.
+        on_key(state, KeyEvent::from(KeyCode::Esc), effects);
+        let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+        on_key(state, plain, effects);
     }
 }
 
@@ -214,6 +219,16 @@ mod tests {
         let effects = press(&mut state, KeyCode::Char('Y'));
         assert!(matches!(effects[..], [Effect::WriteFile(_)]));
         assert_eq!(state.overlay, Overlay::None);
+    }
+
+    #[test]
+    fn an_unbound_alt_key_is_esc_then_the_key() {
+        let mut state = state_with(KeyMap::defaults());
+        state.focus = Focus::Detail;
+        let alt_4 = KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT);
+        update(&mut state, Msg::Key(alt_4));
+        assert_eq!(state.tab, Tab::Flake);
+        assert_eq!(state.focus, Focus::List);
     }
 
     #[test]
