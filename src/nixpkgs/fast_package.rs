@@ -51,7 +51,7 @@ impl Value {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum K {
+pub(super) enum K {
     Ident,
     Let,
     Assert,
@@ -98,7 +98,7 @@ const ARITHMETIC: u8 = 2;
 const COMPARISON: u8 = 1;
 
 /// The string contains `${`.
-const INTERPOLATED: u8 = 1;
+pub(super) const INTERPOLATED: u8 = 1;
 /// The string contains an escape (`\x` in `"..."`, `''$`, `'''` or `''\x` in `''...''`): its text
 /// is not its bytes.
 const ESCAPED: u8 = 2;
@@ -106,11 +106,11 @@ const ESCAPED: u8 = 2;
 const ODD: u8 = 4;
 
 #[derive(Clone, Copy, Debug)]
-struct Tok {
-    kind: K,
-    start: u32,
-    end: u32,
-    flags: u8,
+pub(super) struct Tok {
+    pub(super) kind: K,
+    pub(super) start: u32,
+    pub(super) end: u32,
+    pub(super) flags: u8,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -407,6 +407,33 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
 
 /// [`tokens`] into a buffer the caller keeps between files.
 fn tokens_into(text: &str, out: &mut Vec<Tok>) -> Option<()> {
+    tokens_checked(text, out, None)
+}
+
+/// Where one `attrpath = value;` binding lies in the token list: its first token, its `=` and its
+/// `;`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct BindingSpan {
+    pub(super) start: usize,
+    pub(super) assign: usize,
+    pub(super) semi: usize,
+}
+
+/// The tokens of a whole file that passes the syntax check, with every binding at any depth in
+/// source order (as a walk of the syntax tree meets them). `None` when the scanner is unsure or a
+/// binding sits inside an interpolation (where the spans would not be positions in the list).
+pub(super) fn tokens_with_bindings(text: &str) -> Option<(Vec<Tok>, Vec<BindingSpan>)> {
+    let mut toks = Vec::with_capacity(text.len() / 6);
+    let mut bindings = Vec::new();
+    tokens_checked(text, &mut toks, Some(&mut bindings))?;
+    Some((toks, bindings))
+}
+
+fn tokens_checked(
+    text: &str,
+    out: &mut Vec<Tok>,
+    mut bindings: Option<&mut Vec<BindingSpan>>,
+) -> Option<()> {
     out.clear();
     let mut scanner = Scanner {
         b: text.as_bytes(),
@@ -420,11 +447,23 @@ fn tokens_into(text: &str, out: &mut Vec<Tok>) -> Option<()> {
         }
         out.push(scanner.next()?);
     }
-    for toks in std::iter::once(&*out).chain(&scanner.interpolations) {
+    if bindings.is_some()
+        && scanner
+            .interpolations
+            .iter()
+            .any(|toks| toks.iter().any(|t| t.kind == K::Assign))
+    {
+        return None;
+    }
+    for (n, toks) in std::iter::once(&*out)
+        .chain(&scanner.interpolations)
+        .enumerate()
+    {
         let mut check = Check {
             t: toks,
             i: 0,
             depth: 0,
+            bindings: if n == 0 { bindings.take() } else { None },
         };
         check.expr()?;
         if check.i != toks.len() {
@@ -450,13 +489,15 @@ impl Drop for Recycled {
 
 /// A syntax check over tokens: Nix's grammar, a little stricter where that keeps it short (it may
 /// refuse what Nix accepts, never the other way round; the full parse then decides).
-struct Check<'t> {
+struct Check<'t, 'b> {
     t: &'t [Tok],
     i: usize,
     depth: u32,
+    /// Where to note each binding met, when the caller wants them.
+    bindings: Option<&'b mut Vec<BindingSpan>>,
 }
 
-impl Check<'_> {
+impl Check<'_, '_> {
     fn at(&self, k: usize) -> Option<K> {
         self.t.get(self.i + k).map(|t| t.kind)
     }
@@ -643,9 +684,24 @@ impl Check<'_> {
                     self.eat(K::Semi)?;
                 }
                 K::Ident | K::Str => {
+                    let start = self.i;
                     self.attrpath()?;
+                    let assign = self.i;
                     self.eat(K::Assign)?;
+                    // Noted before the value, so that bindings come in the order a walk of the
+                    // syntax tree meets them (outer before inner).
+                    let noted = self.bindings.as_mut().map(|list| {
+                        list.push(BindingSpan {
+                            start,
+                            assign,
+                            semi: 0,
+                        });
+                        list.len() - 1
+                    });
                     self.expr()?;
+                    if let (Some(list), Some(at)) = (self.bindings.as_mut(), noted) {
+                        list[at].semi = self.i;
+                    }
                     self.eat(K::Semi)?;
                 }
                 _ => return None,

@@ -10,6 +10,7 @@ pub mod fast_package;
 pub mod json_cache;
 pub mod json_import;
 pub mod lib_index;
+pub mod package_set_scan;
 pub mod refine;
 pub mod search;
 pub mod source_key;

@@ -266,10 +266,6 @@ fn relative(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<SourceFile> {
-    read_text(root, path, false, problems).map(|text| parse_reporting(root, path, text, problems))
-}
-
 /// Reads a file; when `optional`, a missing file is skipped without a problem report.
 fn read_text(
     root: &Path,
@@ -402,11 +398,16 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
         if !path.is_file() {
             continue;
         }
-        let Some(source) = read_source(root, &path, problems) else {
+        let Some(text) = read_text(root, &path, false, problems) else {
             continue;
         };
+        // The token reader when it is sure; the full parse (which reports syntax errors) else.
+        let lines = super::package_set_scan::call_package_lines(&text).unwrap_or_else(|| {
+            let source = parse_reporting(root, &path, text, problems);
+            call_package_lines_in(source.root.syntax())
+        });
         let dir = path.parent().unwrap_or(root).to_path_buf();
-        for (attr, rel, passed) in call_package_lines(&source) {
+        for (attr, rel, passed) in lines {
             let target = dir.join(&rel);
             let (path, fallback) = if rel.ends_with(".nix") {
                 (target, None)
@@ -427,9 +428,9 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
 }
 
 /// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
-fn call_package_lines(source: &SourceFile) -> Vec<(String, String, Vec<String>)> {
+pub(super) fn call_package_lines_in(root: &SyntaxNode) -> Vec<super::package_set_scan::CallLine> {
     let mut lines = Vec::new();
-    for node in source.root.syntax().descendants() {
+    for node in root.descendants() {
         let Some(kv) = ast::AttrpathValue::cast(node) else {
             continue;
         };
