@@ -499,59 +499,37 @@ fn run_units(
     // page cache) does not leave the other workers idle.
     let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let (next, done) = (&next, &done);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(16);
-    let results: Vec<Vec<UnitResult>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut results = Vec::new();
-                    // One buffer per worker: most files are read, scanned and dropped without an
-                    // allocation of their own.
-                    let mut buffer = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else { break };
-                        let mut problems = Vec::new();
-                        let entries = match unit {
-                            Unit::Lib if root.join("lib/default.nix").is_file() => {
-                                let (mut entries, lib_problems) = index_lib(root);
-                                entries.sort_by(|a, b| a.name.cmp(&b.name));
-                                problems = lib_problems;
-                                entries
-                            }
-                            Unit::Lib => Vec::new(),
-                            Unit::PackageSets(range) => set_jobs[range.clone()]
-                                .iter()
-                                .filter_map(|job| {
-                                    package_from_file(root, job, &mut buffer, &mut problems)
-                                })
-                                .collect(),
-                            Unit::Shard(dir) => shard_jobs(dir)
-                                .iter()
-                                .filter_map(|job| {
-                                    package_from_file(root, job, &mut buffer, &mut problems)
-                                })
-                                .collect(),
-                        };
-                        results.push((i, entries, problems));
-                        report(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    }
-                    results
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker's panic is a bug: passed on, not turned into missing entries.
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let threads = super::parallel::workers(2, 16);
+    let results: Vec<Vec<UnitResult>> = super::parallel::run_each(threads, |_| {
+        let mut results = Vec::new();
+        // One buffer per worker: most files are read, scanned and dropped without an
+        // allocation of their own.
+        let mut buffer = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(unit) = units.get(i) else { break };
+            let mut problems = Vec::new();
+            let entries = match unit {
+                Unit::Lib if root.join("lib/default.nix").is_file() => {
+                    let (mut entries, lib_problems) = index_lib(root);
+                    entries.sort_by(|a, b| a.name.cmp(&b.name));
+                    problems = lib_problems;
+                    entries
+                }
+                Unit::Lib => Vec::new(),
+                Unit::PackageSets(range) => set_jobs[range.clone()]
+                    .iter()
+                    .filter_map(|job| package_from_file(root, job, &mut buffer, &mut problems))
+                    .collect(),
+                Unit::Shard(dir) => shard_jobs(dir)
+                    .iter()
+                    .filter_map(|job| package_from_file(root, job, &mut buffer, &mut problems))
+                    .collect(),
+            };
+            results.push((i, entries, problems));
+            report(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        }
+        results
     });
     let mut results: Vec<_> = results.into_iter().flatten().collect();
     results.sort_by_key(|(i, _, _)| *i);
