@@ -721,6 +721,10 @@ fn index(
             return Ok(ExitCode::SUCCESS);
         }
     }
+    if force {
+        // --force re-reads every file, not only those changed since the last index.
+        let _ = std::fs::remove_file(crate::workspace::file_results_path(&workspace, &root));
+    }
     let mut index = crate::workspace::build_index(&workspace, &root, &|done, total| {
         progress("parsing", done, total)
     });

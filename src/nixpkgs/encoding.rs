@@ -124,7 +124,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode_entry(r: &mut Reader) -> Option<Entry> {
+pub(super) fn decode_entry_from(r: &mut Reader) -> Option<Entry> {
     let name = r.string()?;
     let kind = kind_of(r.u8()?);
     let mask = r.u16()?;
@@ -167,7 +167,7 @@ fn decode_entry(r: &mut Reader) -> Option<Entry> {
 }
 
 pub(super) fn decode_entry_at(bytes: &[u8], offset: u32) -> Option<Entry> {
-    decode_entry(&mut Reader {
+    decode_entry_from(&mut Reader {
         bytes,
         at: offset as usize,
     })

@@ -8,6 +8,7 @@ mod encoding;
 pub mod evaluated;
 mod excerpt;
 pub mod fast_package;
+pub mod file_results;
 pub mod json_cache;
 pub mod json_import;
 pub mod lib_index;
