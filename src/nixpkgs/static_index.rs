@@ -571,7 +571,6 @@ fn run_units(
                 Unit::Lib if root.join("lib/default.nix").is_file() => {
                     let (mut entries, lib_problems) = index_lib(root);
                     entries.sort_by(|a, b| a.name.cmp(&b.name));
-                    drop(package);
                     problems = lib_problems;
                     entries
                 }
