@@ -219,6 +219,24 @@ pub fn index_cache_path_for(
     crate::nixpkgs::cache::path_for_key(&workspace.cache_dir, &key)
 }
 
+/// Where the per-file results of the last index of the tree at `root` are kept (by the tree's
+/// path: its identity is what changes between two indexes).
+pub fn file_results_path(workspace: &Workspace, root: &Path) -> PathBuf {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = format!(
+        "files:{}|nixbench-{}",
+        root.display(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let index_path = crate::nixpkgs::cache::path_for_key(&workspace.cache_dir, &key);
+    index_path.with_file_name(
+        index_path
+            .file_name()
+            .map(|n| n.to_string_lossy().replacen("index-", "files-", 1))
+            .unwrap_or_default(),
+    )
+}
+
 /// Builds the package/function index for a nixpkgs source: static parse of the tree, the recorded
 /// evaluation for the demo, and builtins (the installed Nix's, with the embedded docs filling in).
 pub fn build_index(
@@ -226,7 +244,17 @@ pub fn build_index(
     root: &Path,
     report: &(dyn Fn(usize, usize) + Sync),
 ) -> Index {
-    let mut index = crate::nixpkgs::static_index::index_tree_reporting(root, report);
+    // The previous index's per-file results: only files changed since are read again.
+    let files_path = file_results_path(workspace, root);
+    let previous = crate::nixpkgs::file_results::FileResults::load(&files_path);
+    let built = crate::nixpkgs::static_index::index_tree_incremental(root, report, Some(&previous));
+    if std::fs::create_dir_all(&workspace.cache_dir).is_ok() {
+        let _ = built.files.save(&files_path);
+    }
+    // Freeing 100k records costs more than the rest of a no-change re-index: done aside.
+    let files = built.files;
+    std::thread::spawn(move || drop((previous, files)));
+    let mut index = built.index;
     if let (Some(NixpkgsSource::Demo { .. }), Some(demo)) =
         (&workspace.nixpkgs.found, &workspace.demo_dir)
     {

@@ -84,6 +84,10 @@ pub(super) fn run(context: &Context, args: IndexArgs) -> Result<ExitCode, Failur
             return Ok(ExitCode::SUCCESS);
         }
     }
+    if args.force {
+        // --force re-reads every file, not only those changed since the last index.
+        let _ = std::fs::remove_file(workspace::file_results_path(&workspace, &root));
+    }
     let progress = Progress::new("parsing");
     let mut index = workspace::build_index(&workspace, &root, &|done, total| {
         progress.update(done, total)

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::encoding::{encode_entry, kind_code, kind_of, put_str, put_u32, CacheBytes, Reader};
 use super::search::{build_keys, Keys, Searchable, Span};
-use super::{Entry, EntryKind, Index};
+use super::{EntryKind, Index};
 
 /// Bumped whenever the encoding or the indexer's output changes.
 const FORMAT: u32 = 4;
@@ -91,39 +92,23 @@ fn tree_fingerprint(root: &Path) -> u64 {
         Err(_) => units.push(root.join("pkgs")),
     }
     let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8);
-    let parts: Vec<Vec<(PathBuf, u64, i64, i64)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut found = Vec::new();
-                    while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let mut stack = vec![unit.clone()];
-                        while let Some(dir) = stack.pop() {
-                            let Ok(entries) = std::fs::read_dir(&dir) else {
-                                continue;
-                            };
-                            for entry in entries.flatten() {
-                                match entry.file_type() {
-                                    Ok(kind) if kind.is_dir() => stack.push(entry.path()),
-                                    _ => stat_nix_file(&entry, &mut found),
-                                }
-                            }
-                        }
+    let parts = super::parallel::run_each(super::parallel::workers(2, 8), |_| {
+        let mut found = Vec::new();
+        while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let mut stack = vec![unit.clone()];
+            while let Some(dir) = stack.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    match entry.file_type() {
+                        Ok(kind) if kind.is_dir() => stack.push(entry.path()),
+                        _ => stat_nix_file(&entry, &mut found),
                     }
-                    found
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+                }
+            }
+        }
+        found
     });
     files.extend(parts.into_iter().flatten());
     files.sort_unstable();
@@ -150,23 +135,6 @@ pub fn path_for_key(cache_dir: &Path, key: &str) -> PathBuf {
     cache_dir.join(format!("index-{name}.bin"))
 }
 
-/// The bytes of a cache file: mapped, so opening reads only the pages a search touches (the keys,
-/// and the entries it shows), or read into memory where mapping is not possible.
-pub enum CacheBytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
-impl std::ops::Deref for CacheBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            CacheBytes::Mapped(map) => map,
-            CacheBytes::Owned(bytes) => bytes,
-        }
-    }
-}
-
 /// Opens a cache as a searchable index without decoding its entries.
 pub fn open(path: &Path) -> Option<Searchable> {
     let file = std::fs::File::open(path).ok()?;
@@ -184,15 +152,6 @@ pub fn open(path: &Path) -> Option<Searchable> {
 /// one damaged on disk fails [`open`]'s checks.
 pub fn save(path: &Path, index: &Index) -> std::io::Result<()> {
     crate::fsutil::write_atomic_cache(path, &encode(index))
-}
-
-fn put_u32(out: &mut Vec<u8>, value: u32) {
-    out.extend_from_slice(&value.to_le_bytes());
-}
-
-fn put_str(out: &mut Vec<u8>, text: &str) {
-    put_u32(out, text.len() as u32);
-    out.extend_from_slice(text.as_bytes());
 }
 
 fn put_span(out: &mut Vec<u8>, span: Option<Span>) {
@@ -225,8 +184,7 @@ pub fn encode(index: &Index) -> Vec<u8> {
             out[offsets_at + i * 4..offsets_at + i * 4 + 4].copy_from_slice(&offset);
             encode_entry(&mut out, e);
         }
-        keys.join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        super::parallel::join(keys)
     });
     let problems_at = out.len() as u32;
     put_u32(&mut out, index.problems.len() as u32);
@@ -246,157 +204,6 @@ pub fn encode(index: &Index) -> Vec<u8> {
     out[sections_at..sections_at + 4].copy_from_slice(&problems_at.to_le_bytes());
     out[sections_at + 4..sections_at + 8].copy_from_slice(&keys_at.to_le_bytes());
     out
-}
-
-fn kind_code(kind: Option<EntryKind>) -> u8 {
-    match kind {
-        None => 0,
-        Some(EntryKind::Package) => 1,
-        Some(EntryKind::Function) => 2,
-        Some(EntryKind::Builtin) => 3,
-    }
-}
-
-fn kind_of(code: u8) -> Option<EntryKind> {
-    match code {
-        1 => Some(EntryKind::Package),
-        2 => Some(EntryKind::Function),
-        3 => Some(EntryKind::Builtin),
-        _ => None,
-    }
-}
-
-fn encode_entry(out: &mut Vec<u8>, e: &Entry) {
-    put_str(out, &e.name);
-    out.push(kind_code(e.kind));
-    let optionals = [
-        &e.pname,
-        &e.version,
-        &e.description,
-        &e.long_description,
-        &e.homepage,
-        &e.license,
-        &e.main_program,
-        &e.file,
-        &e.type_sig,
-        &e.doc,
-        &e.canonical,
-    ];
-    let mut mask = 0u16;
-    for (bit, field) in optionals.iter().enumerate() {
-        if field.is_some() {
-            mask |= 1 << bit;
-        }
-    }
-    if e.line.is_some() {
-        mask |= 1 << 11;
-    }
-    if e.arity.is_some() {
-        mask |= 1 << 12;
-    }
-    out.extend_from_slice(&mask.to_le_bytes());
-    for field in optionals.iter().copied().flatten() {
-        put_str(out, field);
-    }
-    if let Some(line) = e.line {
-        put_u32(out, line);
-    }
-    if let Some(arity) = e.arity {
-        put_u32(out, arity);
-    }
-    for list in [&e.platforms, &e.examples] {
-        put_u32(out, list.len() as u32);
-        for item in list {
-            put_str(out, item);
-        }
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let slice = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(slice)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-    fn u16(&mut self) -> Option<u16> {
-        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn str(&mut self) -> Option<&'a str> {
-        let len = self.u32()? as usize;
-        std::str::from_utf8(self.take(len)?).ok()
-    }
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_string)
-    }
-}
-
-fn decode_entry(r: &mut Reader) -> Option<Entry> {
-    let name = r.string()?;
-    let kind = kind_of(r.u8()?);
-    let mask = r.u16()?;
-    let mut field = |bit: u16| -> Option<Option<String>> {
-        if mask & (1 << bit) != 0 {
-            r.string().map(Some)
-        } else {
-            Some(None)
-        }
-    };
-    let mut e = Entry {
-        name,
-        kind,
-        pname: field(0)?,
-        version: field(1)?,
-        description: field(2)?,
-        long_description: field(3)?,
-        homepage: field(4)?,
-        license: field(5)?,
-        main_program: field(6)?,
-        file: field(7)?,
-        type_sig: field(8)?,
-        doc: field(9)?,
-        canonical: field(10)?,
-        ..Entry::default()
-    };
-    if mask & (1 << 11) != 0 {
-        e.line = Some(r.u32()?);
-    }
-    if mask & (1 << 12) != 0 {
-        e.arity = Some(r.u32()?);
-    }
-    for list in [&mut e.platforms, &mut e.examples] {
-        let n = r.u32()? as usize;
-        for _ in 0..n {
-            list.push(r.string()?);
-        }
-    }
-    Some(e)
-}
-
-pub(crate) fn decode_entry_at(bytes: &[u8], offset: u32) -> Option<Entry> {
-    decode_entry(&mut Reader {
-        bytes,
-        at: offset as usize,
-    })
-}
-
-pub(crate) fn decode_name_at(bytes: &[u8], offset: u32) -> Option<String> {
-    Reader {
-        bytes,
-        at: offset as usize,
-    }
-    .string()
 }
 
 /// Reads the header, offsets and keys; entries stay encoded. Anything unexpected (an old format, a

@@ -51,7 +51,7 @@ impl Value {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum K {
+pub(super) enum K {
     Ident,
     Let,
     Assert,
@@ -98,7 +98,7 @@ const ARITHMETIC: u8 = 2;
 const COMPARISON: u8 = 1;
 
 /// The string contains `${`.
-const INTERPOLATED: u8 = 1;
+pub(super) const INTERPOLATED: u8 = 1;
 /// The string contains an escape (`\x` in `"..."`, `''$`, `'''` or `''\x` in `''...''`): its text
 /// is not its bytes.
 const ESCAPED: u8 = 2;
@@ -106,11 +106,11 @@ const ESCAPED: u8 = 2;
 const ODD: u8 = 4;
 
 #[derive(Clone, Copy, Debug)]
-struct Tok {
-    kind: K,
-    start: u32,
-    end: u32,
-    flags: u8,
+pub(super) struct Tok {
+    pub(super) kind: K,
+    pub(super) start: u32,
+    pub(super) end: u32,
+    pub(super) flags: u8,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -257,30 +257,7 @@ impl Scanner<'_> {
         let mut flags = 0;
         let kind = match c {
             0 if self.i >= self.b.len() => return None,
-            c if is_ident_start(c) => {
-                self.i += self.run(is_ident_char);
-                // `a/b` is a path and `a:b` a URI: leave both to the full parse.
-                let next = self.peek(0);
-                if (next == b'/' && is_path_char(self.peek(1)))
-                    || (next == b':'
-                        && !matches!(self.peek(1), b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'('))
-                {
-                    return None;
-                }
-                match &self.b[start..self.i] {
-                    b"let" => K::Let,
-                    b"assert" => K::Assert,
-                    b"with" => K::With,
-                    b"or" => K::Or,
-                    b"rec" => K::Rec,
-                    b"inherit" => K::Inherit,
-                    b"in" => K::In,
-                    b"if" => K::If,
-                    b"then" => K::Then,
-                    b"else" => K::Else,
-                    _ => K::Ident,
-                }
-            }
+            c if is_ident_start(c) => self.word(start)?,
             b'0'..=b'9' => {
                 while self.peek(0).is_ascii_digit() {
                     self.i += 1;
@@ -301,23 +278,7 @@ impl Scanner<'_> {
                 K::IndStr
             }
             b'.' if self.peek(1) == b'/' || (self.peek(1) == b'.' && self.peek(2) == b'/') => {
-                // A relative path: `/` and at least one path character, repeated. Interpolated
-                // paths and trailing slashes are left to the full parse.
-                self.i += if self.peek(1) == b'.' { 2 } else { 1 };
-                while self.peek(0) == b'/' {
-                    self.i += 1;
-                    let start = self.i;
-                    while is_path_char(self.peek(0)) {
-                        self.i += 1;
-                    }
-                    if self.i == start {
-                        return None;
-                    }
-                }
-                if self.peek(0) == b'$' {
-                    return None;
-                }
-                K::Path
+                self.relative_path()?
             }
             b'.' if self.peek(1) == b'.' && self.peek(2) == b'.' => {
                 self.i += 3;
@@ -353,38 +314,7 @@ impl Scanner<'_> {
                 K::Assign
             }
             b'+' | b'-' | b'*' | b'/' | b'!' | b'<' | b'>' | b'&' | b'|' | b'?' | b'@' | b','
-            | b':' => {
-                self.i += 1;
-                let pair = (c, self.peek(0));
-                // Two-character operators: `++ // != <= >= && || ->`.
-                let two = matches!(
-                    pair,
-                    (b'+', b'+')
-                        | (b'/', b'/')
-                        | (b'!', b'=')
-                        | (b'<', b'=')
-                        | (b'>', b'=')
-                        | (b'&', b'&')
-                        | (b'|', b'|')
-                        | (b'-', b'>')
-                );
-                if two {
-                    self.i += 1;
-                }
-                match (c, two) {
-                    (b'-', false) => K::Minus,
-                    (b'!', false) => K::Not,
-                    (b'?', _) => K::Question,
-                    (b'@', _) => K::At,
-                    (b',', _) => K::Comma,
-                    (b':', _) => K::Colon,
-                    // A lone `&` or `|` is not Nix.
-                    (b'&' | b'|', false) => return None,
-                    (b'<' | b'>', _) | (b'!', true) => K::BinOp(COMPARISON),
-                    (b'+' | b'*', _) | (b'/', false) => K::BinOp(ARITHMETIC),
-                    _ => K::BinOp(ORDINARY),
-                }
-            }
+            | b':' => self.operator(c)?,
             _ => return None,
         };
         Some(Tok {
@@ -392,6 +322,88 @@ impl Scanner<'_> {
             start: start as u32,
             end: self.i as u32,
             flags,
+        })
+    }
+
+    /// An identifier or keyword starting at `start`; `None` at a path or URI written bare.
+    fn word(&mut self, start: usize) -> Option<K> {
+        self.i += self.run(is_ident_char);
+        // `a/b` is a path and `a:b` a URI: leave both to the full parse.
+        let next = self.peek(0);
+        if (next == b'/' && is_path_char(self.peek(1)))
+            || (next == b':' && !matches!(self.peek(1), b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'('))
+        {
+            return None;
+        }
+        let kind = match &self.b[start..self.i] {
+            b"let" => K::Let,
+            b"assert" => K::Assert,
+            b"with" => K::With,
+            b"or" => K::Or,
+            b"rec" => K::Rec,
+            b"inherit" => K::Inherit,
+            b"in" => K::In,
+            b"if" => K::If,
+            b"then" => K::Then,
+            b"else" => K::Else,
+            _ => K::Ident,
+        };
+        Some(kind)
+    }
+
+    /// `./x/y` or `../x`: `/` and path characters, repeated (interpolated paths and trailing
+    /// slashes are left to the full parse).
+    fn relative_path(&mut self) -> Option<K> {
+        // A relative path: `/` and at least one path character, repeated. Interpolated
+        // paths and trailing slashes are left to the full parse.
+        self.i += if self.peek(1) == b'.' { 2 } else { 1 };
+        while self.peek(0) == b'/' {
+            self.i += 1;
+            let start = self.i;
+            while is_path_char(self.peek(0)) {
+                self.i += 1;
+            }
+            if self.i == start {
+                return None;
+            }
+        }
+        if self.peek(0) == b'$' {
+            return None;
+        }
+        Some(K::Path)
+    }
+
+    /// The operator or punctuation starting with `c` (one or two characters).
+    fn operator(&mut self, c: u8) -> Option<K> {
+        self.i += 1;
+        let pair = (c, self.peek(0));
+        // Two-character operators: `++ // != <= >= && || ->`.
+        let two = matches!(
+            pair,
+            (b'+', b'+')
+                | (b'/', b'/')
+                | (b'!', b'=')
+                | (b'<', b'=')
+                | (b'>', b'=')
+                | (b'&', b'&')
+                | (b'|', b'|')
+                | (b'-', b'>')
+        );
+        if two {
+            self.i += 1;
+        }
+        Some(match (c, two) {
+            (b'-', false) => K::Minus,
+            (b'!', false) => K::Not,
+            (b'?', _) => K::Question,
+            (b'@', _) => K::At,
+            (b',', _) => K::Comma,
+            (b':', _) => K::Colon,
+            // A lone `&` or `|` is not Nix.
+            (b'&' | b'|', false) => return None,
+            (b'<' | b'>', _) | (b'!', true) => K::BinOp(COMPARISON),
+            (b'+' | b'*', _) | (b'/', false) => K::BinOp(ARITHMETIC),
+            _ => K::BinOp(ORDINARY),
         })
     }
 }
@@ -407,6 +419,33 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
 
 /// [`tokens`] into a buffer the caller keeps between files.
 fn tokens_into(text: &str, out: &mut Vec<Tok>) -> Option<()> {
+    tokens_checked(text, out, None)
+}
+
+/// Where one `attrpath = value;` binding lies in the token list: its first token, its `=` and its
+/// `;`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct BindingSpan {
+    pub(super) start: usize,
+    pub(super) assign: usize,
+    pub(super) semi: usize,
+}
+
+/// The tokens of a whole file that passes the syntax check, with every binding at any depth in
+/// source order (as a walk of the syntax tree meets them). `None` when the scanner is unsure or a
+/// binding sits inside an interpolation (where the spans would not be positions in the list).
+pub(super) fn tokens_with_bindings(text: &str) -> Option<(Vec<Tok>, Vec<BindingSpan>)> {
+    let mut toks = Vec::with_capacity(text.len() / 6);
+    let mut bindings = Vec::new();
+    tokens_checked(text, &mut toks, Some(&mut bindings))?;
+    Some((toks, bindings))
+}
+
+fn tokens_checked(
+    text: &str,
+    out: &mut Vec<Tok>,
+    mut bindings: Option<&mut Vec<BindingSpan>>,
+) -> Option<()> {
     out.clear();
     let mut scanner = Scanner {
         b: text.as_bytes(),
@@ -420,11 +459,23 @@ fn tokens_into(text: &str, out: &mut Vec<Tok>) -> Option<()> {
         }
         out.push(scanner.next()?);
     }
-    for toks in std::iter::once(&*out).chain(&scanner.interpolations) {
+    if bindings.is_some()
+        && scanner
+            .interpolations
+            .iter()
+            .any(|toks| toks.iter().any(|t| t.kind == K::Assign))
+    {
+        return None;
+    }
+    for (n, toks) in std::iter::once(&*out)
+        .chain(&scanner.interpolations)
+        .enumerate()
+    {
         let mut check = Check {
             t: toks,
             i: 0,
             depth: 0,
+            bindings: if n == 0 { bindings.take() } else { None },
         };
         check.expr()?;
         if check.i != toks.len() {
@@ -450,13 +501,15 @@ impl Drop for Recycled {
 
 /// A syntax check over tokens: Nix's grammar, a little stricter where that keeps it short (it may
 /// refuse what Nix accepts, never the other way round; the full parse then decides).
-struct Check<'t> {
+struct Check<'t, 'b> {
     t: &'t [Tok],
     i: usize,
     depth: u32,
+    /// Where to note each binding met, when the caller wants them.
+    bindings: Option<&'b mut Vec<BindingSpan>>,
 }
 
-impl Check<'_> {
+impl Check<'_, '_> {
     fn at(&self, k: usize) -> Option<K> {
         self.t.get(self.i + k).map(|t| t.kind)
     }
@@ -643,9 +696,24 @@ impl Check<'_> {
                     self.eat(K::Semi)?;
                 }
                 K::Ident | K::Str => {
+                    let start = self.i;
                     self.attrpath()?;
+                    let assign = self.i;
                     self.eat(K::Assign)?;
+                    // Noted before the value, so that bindings come in the order a walk of the
+                    // syntax tree meets them (outer before inner).
+                    let noted = self.bindings.as_mut().map(|list| {
+                        list.push(BindingSpan {
+                            start,
+                            assign,
+                            semi: 0,
+                        });
+                        list.len() - 1
+                    });
                     self.expr()?;
+                    if let (Some(list), Some(at)) = (self.bindings.as_mut(), noted) {
+                        list[at].semi = self.i;
+                    }
                     self.eat(K::Semi)?;
                 }
                 _ => return None,
@@ -978,6 +1046,13 @@ pub fn extract(text: &str) -> Option<Fields> {
         text,
         toks: &buffer.0,
     };
+    let sets = collect_sets(&reader)?;
+    fields_of(&reader, &sets)
+}
+
+/// Every attribute set of the file with its direct bindings, in file order; `None` for what the
+/// full parse must read.
+fn collect_sets(reader: &Reader) -> Option<Vec<Set>> {
     let toks = reader.toks;
     let mut stack: Vec<Frame> = Vec::new();
     let mut sets: Vec<Set> = Vec::new();
@@ -1042,58 +1117,8 @@ pub fn extract(text: &str) -> Option<Fields> {
                 continue;
             }
             K::Ident if at_binding_start && top_set.is_some() => {
-                // An attrpath `a.b.c` followed by `=` is a binding; anything else (a function
-                // pattern `{ lib, ... }`) is not.
                 let set = top_set.expect("checked");
-                let mut j = i + 1;
-                while reader.kind(j) == Some(K::Dot) && reader.kind(j + 1) == Some(K::Ident) {
-                    j += 2;
-                }
-                if reader.kind(j) == Some(K::Assign) {
-                    let mut value_at = j + 1;
-                    let with = reader.kind(value_at) == Some(K::With);
-                    // `meta = with lib; { ... }`: the value is what follows `with X;`.
-                    if with {
-                        let semicolon =
-                            toks[value_at..].iter().position(|t| t.kind == K::Semi)? + value_at;
-                        if toks[value_at + 1..semicolon]
-                            .iter()
-                            .any(|t| !matches!(t.kind, K::Ident | K::Dot))
-                        {
-                            return None;
-                        }
-                        value_at = semicolon + 1;
-                    }
-                    if reader.kind(value_at) == Some(K::Rec)
-                        && reader.kind(value_at + 1) == Some(K::LBrace)
-                    {
-                        value_at += 1;
-                    }
-                    let value = match reader.kind(value_at) {
-                        Some(K::LBrace) => {
-                            opener = Some((j - 1, set, sets[set].bindings.len()));
-                            Value::Other
-                        }
-                        // The full parse looks for `meta`'s set inside calls, lambdas and `let`.
-                        _ if j == i + 1 && reader.slice(i) == "meta" => {
-                            match reader.value(value_at) {
-                                Value::Other => Value::Unsupported,
-                                value => value,
-                            }
-                        }
-                        // The full parse reads strings after `with` only as licenses and platforms.
-                        _ if with => match reader.value(value_at) {
-                            Value::Str(_) => Value::Unsupported,
-                            value => value,
-                        },
-                        _ => reader.value(value_at),
-                    };
-                    sets[set].bindings.push(Binding {
-                        first: i,
-                        last: j - 1,
-                        start: tok.start,
-                        value,
-                    });
+                if let Some(value_at) = read_binding(reader, i, set, &mut sets, &mut opener)? {
                     at_binding_start = false;
                     in_binding = true;
                     i = value_at;
@@ -1112,6 +1137,12 @@ pub fn extract(text: &str) -> Option<Fields> {
     if !stack.is_empty() {
         return None;
     }
+    Some(sets)
+}
+
+/// pname, version and the literal meta fields of the derivation's set.
+fn fields_of(reader: &Reader, sets: &[Set]) -> Option<Fields> {
+    let (text, toks) = (reader.text, reader.toks);
     let path_is = |b: &Binding, names: &[&str]| {
         b.last + 1 - b.first == names.len() * 2 - 1
             && names
@@ -1206,6 +1237,68 @@ pub fn extract(text: &str) -> Option<Fields> {
     fields.version = version;
     fields.line = line;
     Some(fields)
+}
+
+/// A binding of `set` starting at token `i` (`a.b.c = value`), noted in `sets`: the token its value
+/// starts at, `Some(None)` when no `=` follows (a function pattern `{ lib, ... }`), `None` for
+/// what the full parse must read.
+#[allow(clippy::option_option)]
+fn read_binding(
+    reader: &Reader,
+    i: usize,
+    set: usize,
+    sets: &mut [Set],
+    opener: &mut Option<(usize, usize, usize)>,
+) -> Option<Option<usize>> {
+    let toks = reader.toks;
+    let tok = toks[i];
+    let mut j = i + 1;
+    while reader.kind(j) == Some(K::Dot) && reader.kind(j + 1) == Some(K::Ident) {
+        j += 2;
+    }
+    if reader.kind(j) == Some(K::Assign) {
+        let mut value_at = j + 1;
+        let with = reader.kind(value_at) == Some(K::With);
+        // `meta = with lib; { ... }`: the value is what follows `with X;`.
+        if with {
+            let semicolon = toks[value_at..].iter().position(|t| t.kind == K::Semi)? + value_at;
+            if toks[value_at + 1..semicolon]
+                .iter()
+                .any(|t| !matches!(t.kind, K::Ident | K::Dot))
+            {
+                return None;
+            }
+            value_at = semicolon + 1;
+        }
+        if reader.kind(value_at) == Some(K::Rec) && reader.kind(value_at + 1) == Some(K::LBrace) {
+            value_at += 1;
+        }
+        let value = match reader.kind(value_at) {
+            Some(K::LBrace) => {
+                *opener = Some((j - 1, set, sets[set].bindings.len()));
+                Value::Other
+            }
+            // The full parse looks for `meta`'s set inside calls, lambdas and `let`.
+            _ if j == i + 1 && reader.slice(i) == "meta" => match reader.value(value_at) {
+                Value::Other => Value::Unsupported,
+                value => value,
+            },
+            // The full parse reads strings after `with` only as licenses and platforms.
+            _ if with => match reader.value(value_at) {
+                Value::Str(_) => Value::Unsupported,
+                value => value,
+            },
+            _ => reader.value(value_at),
+        };
+        sets[set].bindings.push(Binding {
+            first: i,
+            last: j - 1,
+            start: tok.start,
+            value,
+        });
+        return Some(Some(value_at));
+    }
+    Some(None)
 }
 
 #[cfg(test)]

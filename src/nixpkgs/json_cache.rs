@@ -57,9 +57,7 @@ impl JsonSource {
         let (entries, hash) = std::thread::scope(|scope| {
             let hash = scope.spawn(|| source_key::content_hash(&self.file));
             let entries = evaluated::import_file(&self.file, root);
-            let hash = hash
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let hash = super::parallel::join(hash);
             (entries, hash)
         });
         phase("import", started);

@@ -36,9 +36,7 @@ pub fn parse_parallel(
     private: &mut [u8],
     root: Option<&Path>,
 ) -> Result<Vec<Entry>, serde_json::Error> {
-    let parts = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let parts = super::parallel::workers(1, 8);
     let cuts = cut_points(private, parts);
     if cuts.is_empty() {
         return parse(private, root);
@@ -59,20 +57,8 @@ pub fn parse_parallel(
         start = at + 1;
     }
     ranges.push(start..bytes.len());
-    let results: Vec<Result<Vec<Entry>, serde_json::Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .iter()
-            .map(|range| scope.spawn(move || parse(&bytes[range.clone()], root)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let results =
+        super::parallel::run_each(ranges.len(), |i| parse(&bytes[ranges[i].clone()], root));
     if results.iter().any(Result::is_err) {
         for (&at, &(comma, newline)) in cuts.iter().zip(&original) {
             private[at] = comma;

@@ -4,12 +4,16 @@
 pub mod builtins;
 pub mod cache;
 pub mod docs;
+mod encoding;
 pub mod evaluated;
 mod excerpt;
 pub mod fast_package;
+pub mod file_results;
 pub mod json_cache;
 pub mod json_import;
 pub mod lib_index;
+pub mod package_set_scan;
+mod parallel;
 pub mod refine;
 pub mod search;
 pub mod source_key;

@@ -6,20 +6,40 @@ use std::sync::Arc;
 
 use super::search::Searchable;
 
+/// Why refining failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefineError {
+    /// `nix-env -qaP --json --meta` could not be started, failed, or printed what is not its JSON;
+    /// the message says which (the static index stays in use).
+    #[error("{0}")]
+    Evaluation(String),
+}
+
+/// The index refined by evaluation.
+pub struct Refined {
+    pub searchable: Searchable,
+    /// How many packages Nix evaluated.
+    pub evaluated: usize,
+}
+
 /// Evaluates nixpkgs at `root`, merges the result into `searchable`'s index and saves it to
-/// `cache_path`; returns the refined index and how many packages were evaluated.
+/// `cache_path`.
 pub fn refine(
     searchable: &Searchable,
     nix: &crate::nix::NixInfo,
     root: &Path,
     cache_path: &Path,
     progress: &mut dyn FnMut(usize),
-) -> Result<(Searchable, usize), String> {
-    let entries = super::evaluated::evaluate(nix, root, progress)?;
-    let count = entries.len();
+) -> Result<Refined, RefineError> {
+    let entries =
+        super::evaluated::evaluate(nix, root, progress).map_err(RefineError::Evaluation)?;
+    let evaluated = entries.len();
     let mut index = searchable.to_index();
     index.merge(entries);
     // A cache that cannot be written is rebuilt next time; the refined index is still used now.
     let _ = super::cache::save(cache_path, &index);
-    Ok((Searchable::new(Arc::new(index)), count))
+    Ok(Refined {
+        searchable: Searchable::new(Arc::new(index)),
+        evaluated,
+    })
 }

@@ -119,7 +119,7 @@ enum Store {
     /// Encoded in a cache file, decoded one entry at a time when shown: a search over 150k entries
     /// touches only the few it displays.
     Cache {
-        bytes: Arc<super::cache::CacheBytes>,
+        bytes: Arc<super::encoding::CacheBytes>,
         offsets: Vec<u32>,
         problems: Vec<String>,
     },
@@ -167,7 +167,7 @@ impl Searchable {
 
     /// A searchable index over a cache file's bytes (see `cache::open`).
     pub(crate) fn from_parts(
-        bytes: Arc<super::cache::CacheBytes>,
+        bytes: Arc<super::encoding::CacheBytes>,
         offsets: Vec<u32>,
         problems: Vec<String>,
         keys: Vec<Keys>,
@@ -201,7 +201,7 @@ impl Searchable {
         match &self.store {
             Store::Memory(index) => index.entries[position].clone(),
             Store::Cache { bytes, offsets, .. } => {
-                super::cache::decode_entry_at(bytes, offsets[position]).unwrap_or_default()
+                super::encoding::decode_entry_at(bytes, offsets[position]).unwrap_or_default()
             }
         }
     }
@@ -222,13 +222,13 @@ impl Searchable {
             Store::Cache { bytes, offsets, .. } => {
                 let position = offsets
                     .binary_search_by(|&offset| {
-                        super::cache::decode_name_at(bytes, offset)
+                        super::encoding::decode_name_at(bytes, offset)
                             .unwrap_or_default()
                             .as_str()
                             .cmp(name)
                     })
                     .ok()?;
-                super::cache::decode_entry_at(bytes, offsets[position])
+                super::encoding::decode_entry_at(bytes, offsets[position])
             }
         }
     }

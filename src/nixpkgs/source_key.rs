@@ -15,14 +15,22 @@ pub struct FileStamp {
 
 impl FileStamp {
     pub fn of(path: &Path) -> std::io::Result<Self> {
+        Ok(Self::from_metadata(&std::fs::metadata(path)?))
+    }
+
+    /// The stamp of a file already open (one `fstat`).
+    pub fn of_file(file: &std::fs::File) -> std::io::Result<Self> {
+        Ok(Self::from_metadata(&file.metadata()?))
+    }
+
+    fn from_metadata(meta: &std::fs::Metadata) -> Self {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path)?;
-        Ok(Self {
+        Self {
             size: meta.len(),
             mtime_nanos: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
             inode: meta.ino(),
             device: meta.dev(),
-        })
+        }
     }
 }
 

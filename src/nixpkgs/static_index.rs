@@ -8,6 +8,8 @@ use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
+use super::file_results::{FileResults, Record};
+use super::source_key::FileStamp;
 use super::{Entry, EntryKind, Index};
 
 /// Package-set files whose callPackage lines define attributes under a prefix.
@@ -205,6 +207,25 @@ pub fn index_tree(root: &Path) -> Index {
 
 /// Like [`index_tree`], calling `report(done, total)` now and then from the worker threads.
 pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync)) -> Index {
+    index_tree_incremental(root, report, None).index
+}
+
+/// An index built with the previous index's per-file results at hand.
+pub struct Incremental {
+    pub index: Index,
+    /// This index's per-file results, for the next one.
+    pub files: FileResults,
+    /// Package files read and parsed; the others were unchanged and taken from `previous`.
+    pub files_read: usize,
+}
+
+/// Like [`index_tree_reporting`]; with `previous`, a package file whose stamp (size, time, inode)
+/// and passed arguments are those recorded is not read again: its recorded result is used.
+pub fn index_tree_incremental(
+    root: &Path,
+    report: &(dyn Fn(usize, usize) + Sync),
+    previous: Option<&FileResults>,
+) -> Incremental {
     // The package-set files are parsed first: their callPackage lines (120k in a tree laid out
     // like older nixpkgs) become units of their own, so those files are read on every core too.
     let mut set_problems = Vec::new();
@@ -226,14 +247,22 @@ pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync))
         problems: set_problems,
         ..Index::default()
     };
-    for (entries, problems) in run_units(root, &units, &set_jobs, report) {
-        index.entries.extend(entries);
-        index.problems.extend(problems);
+    let mut files = FileResults::default();
+    let mut files_read = 0;
+    for result in run_units(root, &units, &set_jobs, report, previous) {
+        index.entries.extend(result.entries);
+        index.problems.extend(result.problems);
+        files_read += result.files_read;
+        files.records.extend(result.records);
     }
     // Each unit's entries are in name order: this sort merges runs rather than moving 100k large
     // entries around.
     index.sort();
-    index
+    Incremental {
+        index,
+        files,
+        files_read,
+    }
 }
 
 /// Package-set jobs per unit: small enough to spread over the cores, large enough that taking a
@@ -266,10 +295,6 @@ fn relative(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-fn read_source(root: &Path, path: &Path, problems: &mut Vec<String>) -> Option<SourceFile> {
-    read_text(root, path, false, problems).map(|text| parse_reporting(root, path, text, problems))
-}
-
 /// Reads a file; when `optional`, a missing file is skipped without a problem report.
 fn read_text(
     root: &Path,
@@ -278,7 +303,7 @@ fn read_text(
     problems: &mut Vec<String>,
 ) -> Option<String> {
     let mut buffer = Vec::new();
-    let filled = read_file(root, path, optional, &mut buffer, problems)?;
+    let filled = read_file(root, path, optional, &mut buffer, problems, None)?;
     buffer.truncate(filled);
     String::from_utf8(buffer)
         .map_err(|_| problems.push(not_utf8(root, path)))
@@ -295,21 +320,28 @@ fn read_file(
     optional: bool,
     buffer: &mut Vec<u8>,
     problems: &mut Vec<String>,
+    stamp: Option<&mut Option<FileStamp>>,
 ) -> Option<usize> {
     use std::io::Read;
     if buffer.is_empty() {
         buffer.resize(64 * 1024, 0);
     }
     let mut filled = 0;
-    let read = std::fs::File::open(path).and_then(|mut file| loop {
-        if filled == buffer.len() {
-            buffer.resize(buffer.len() * 2, 0);
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        // Taken before reading: a change while reading makes the next index read it again.
+        if let Some(stamp) = stamp {
+            *stamp = Some(FileStamp::of_file(&file)?);
         }
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => return Ok(filled),
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
+        loop {
+            if filled == buffer.len() {
+                buffer.resize(buffer.len() * 2, 0);
+            }
+            match file.read(&mut buffer[filled..]) {
+                Ok(0) => return Ok(filled),
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
         }
     });
     match read {
@@ -402,11 +434,16 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
         if !path.is_file() {
             continue;
         }
-        let Some(source) = read_source(root, &path, problems) else {
+        let Some(text) = read_text(root, &path, false, problems) else {
             continue;
         };
+        // The token reader when it is sure; the full parse (which reports syntax errors) else.
+        let lines = super::package_set_scan::call_package_lines(&text).unwrap_or_else(|| {
+            let source = parse_reporting(root, &path, text, problems);
+            call_package_lines_in(source.root.syntax())
+        });
         let dir = path.parent().unwrap_or(root).to_path_buf();
-        for (attr, rel, passed) in call_package_lines(&source) {
+        for (attr, rel, passed) in lines {
             let target = dir.join(&rel);
             let (path, fallback) = if rel.ends_with(".nix") {
                 (target, None)
@@ -427,9 +464,9 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
 }
 
 /// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
-fn call_package_lines(source: &SourceFile) -> Vec<(String, String, Vec<String>)> {
+pub(super) fn call_package_lines_in(root: &SyntaxNode) -> Vec<super::package_set_scan::CallLine> {
     let mut lines = Vec::new();
-    for node in source.root.syntax().descendants() {
+    for node in root.descendants() {
         let Some(kv) = ast::AttrpathValue::cast(node) else {
             continue;
         };
@@ -481,8 +518,21 @@ enum Unit {
     Shard(PathBuf),
 }
 
-/// A unit's place in the list, its entries and the problems met.
-type UnitResult = (usize, Vec<Entry>, Vec<String>);
+/// What a unit found: its entries, the problems met, and (when kept) each package file's record.
+#[derive(Default)]
+struct UnitResult {
+    entries: Vec<Entry>,
+    problems: Vec<String>,
+    records: Vec<(PathBuf, Record)>,
+    files_read: usize,
+}
+
+/// The previous index's per-file results and this unit's, when the index keeps them.
+struct Kept<'p> {
+    previous: &'p FileResults,
+    records: Vec<(PathBuf, Record)>,
+    files_read: usize,
+}
 
 /// Runs the units on all cores; results come back in unit order, each unit's entries in name
 /// order.
@@ -491,70 +541,63 @@ fn run_units(
     units: &[Unit],
     set_jobs: &[PackageJob],
     report: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<(Vec<Entry>, Vec<String>)> {
+    previous: Option<&FileResults>,
+) -> Vec<UnitResult> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let total = units.len();
     // Workers take units from a shared counter, so a slow unit (a big shard, files cold in the
     // page cache) does not leave the other workers idle.
     let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let (next, done) = (&next, &done);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(16);
-    let results: Vec<Vec<UnitResult>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut results = Vec::new();
-                    // One buffer per worker: most files are read, scanned and dropped without an
-                    // allocation of their own.
-                    let mut buffer = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else { break };
-                        let mut problems = Vec::new();
-                        let entries = match unit {
-                            Unit::Lib if root.join("lib/default.nix").is_file() => {
-                                let (mut entries, lib_problems) = index_lib(root);
-                                entries.sort_by(|a, b| a.name.cmp(&b.name));
-                                problems = lib_problems;
-                                entries
-                            }
-                            Unit::Lib => Vec::new(),
-                            Unit::PackageSets(range) => set_jobs[range.clone()]
-                                .iter()
-                                .filter_map(|job| {
-                                    package_from_file(root, job, &mut buffer, &mut problems)
-                                })
-                                .collect(),
-                            Unit::Shard(dir) => shard_jobs(dir)
-                                .iter()
-                                .filter_map(|job| {
-                                    package_from_file(root, job, &mut buffer, &mut problems)
-                                })
-                                .collect(),
-                        };
-                        results.push((i, entries, problems));
-                        report(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    }
-                    results
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker's panic is a bug: passed on, not turned into missing entries.
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let threads = super::parallel::workers(2, 16);
+    let results: Vec<Vec<(usize, UnitResult)>> = super::parallel::run_each(threads, |_| {
+        let mut results = Vec::new();
+        // One buffer per worker: most files are read, scanned and dropped without an
+        // allocation of their own.
+        let mut buffer = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(unit) = units.get(i) else { break };
+            let mut problems = Vec::new();
+            let mut kept = previous.map(|previous| Kept {
+                previous,
+                records: Vec::new(),
+                files_read: 0,
+            });
+            let package = |job: &PackageJob| {
+                package_from_file(root, job, &mut buffer, &mut problems, kept.as_mut())
+            };
+            let entries = match unit {
+                Unit::Lib if root.join("lib/default.nix").is_file() => {
+                    let (mut entries, lib_problems) = index_lib(root);
+                    entries.sort_by(|a, b| a.name.cmp(&b.name));
+                    problems = lib_problems;
+                    entries
+                }
+                Unit::Lib => Vec::new(),
+                Unit::PackageSets(range) => {
+                    set_jobs[range.clone()].iter().filter_map(package).collect()
+                }
+                Unit::Shard(dir) => shard_jobs(dir).iter().filter_map(package).collect(),
+            };
+            let (records, files_read) =
+                kept.map_or_else(Default::default, |k| (k.records, k.files_read));
+            results.push((
+                i,
+                UnitResult {
+                    entries,
+                    problems,
+                    records,
+                    files_read,
+                },
+            ));
+            report(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        }
+        results
     });
     let mut results: Vec<_> = results.into_iter().flatten().collect();
-    results.sort_by_key(|(i, _, _)| *i);
-    results.into_iter().map(|(_, e, p)| (e, p)).collect()
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Reads one package file into `buffer` and indexes it: the token-level reader when it is sure,
@@ -564,16 +607,33 @@ fn package_from_file(
     job: &PackageJob,
     buffer: &mut Vec<u8>,
     problems: &mut Vec<String>,
+    mut kept: Option<&mut Kept>,
 ) -> Option<Entry> {
+    if let Some(kept) = kept.as_deref_mut() {
+        if let Some(entry) = reuse(job, kept, problems) {
+            return Some(entry);
+        }
+        kept.files_read += 1;
+    }
+    let before = problems.len();
+    let mut stamp = None;
+    let wanted = kept.is_some().then_some(&mut stamp);
     let (filled, path) = match &job.fallback {
         None => (
-            read_file(root, &job.path, job.optional, buffer, problems)?,
+            read_file(root, &job.path, job.optional, buffer, problems, wanted)?,
             job.path.clone(),
         ),
-        Some(fallback) => match read_file(root, &job.path, true, buffer, problems) {
+        Some(fallback) => match read_file(root, &job.path, true, buffer, problems, wanted) {
             Some(filled) => (filled, job.path.clone()),
             None => (
-                read_file(root, fallback, job.optional, buffer, problems)?,
+                read_file(
+                    root,
+                    fallback,
+                    job.optional,
+                    buffer,
+                    problems,
+                    kept.is_some().then_some(&mut stamp),
+                )?,
                 fallback.clone(),
             ),
         },
@@ -595,16 +655,55 @@ fn package_from_file(
         problems.push(not_utf8(root, &job.path));
         return None;
     };
-    Some(
-        match super::fast_package::extract(text).filter(|_| job.passed.is_empty()) {
-            Some(fields) => entry_from_fields(root, job, fields),
-            None => package_entry(
-                root,
-                job,
-                &parse_reporting(root, &job.path, text.to_string(), problems),
-            ),
-        },
-    )
+    let entry = match super::fast_package::extract(text).filter(|_| job.passed.is_empty()) {
+        Some(fields) => entry_from_fields(root, job, fields),
+        None => package_entry(
+            root,
+            job,
+            &parse_reporting(root, &job.path, text.to_string(), problems),
+        ),
+    };
+    if let (Some(kept), Some(stamp)) = (kept, stamp) {
+        kept.records.push((
+            job.path.clone(),
+            Record {
+                stamp,
+                passed: job.passed.clone(),
+                entry: entry.clone(),
+                problems: problems[before..].to_vec(),
+            },
+        ));
+    }
+    Some(entry)
+}
+
+/// The recorded result of a package file that has not changed since the previous index (one
+/// `stat`, the same fallback as reading it), noted for the next index too.
+fn reuse(job: &PackageJob, kept: &mut Kept, problems: &mut Vec<String>) -> Option<Entry> {
+    if kept.previous.records.is_empty() {
+        return None;
+    }
+    for path in std::iter::once(&job.path).chain(job.fallback.as_ref()) {
+        let Ok(stamp) = FileStamp::of(path) else {
+            continue;
+        };
+        let record = kept.previous.records.get(path)?;
+        if record.stamp != stamp || record.passed != job.passed {
+            return None;
+        }
+        let mut entry = record.entry.clone();
+        entry.name.clone_from(&job.attr);
+        problems.extend(record.problems.iter().cloned());
+        kept.records.push((
+            path.clone(),
+            Record {
+                entry: entry.clone(),
+                ..record.clone()
+            },
+        ));
+        return Some(entry);
+    }
+    None
 }
 
 /// An entry from what the token-level reader found (the same fields `package_entry` reads).
@@ -960,5 +1059,38 @@ mod tests {
             "{:?}",
             index.problems
         );
+    }
+
+    #[test]
+    fn a_reindex_reads_only_the_files_that_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let pkg = dir.path().join("pkgs/by-name").join(&name[..2]).join(name);
+            std::fs::create_dir_all(&pkg).unwrap();
+            std::fs::write(pkg.join("package.nix"), text).unwrap();
+        };
+        let package = |pname: &str, version: &str| {
+            format!("{{ stdenv }}: stdenv.mkDerivation {{ pname = \"{pname}\"; version = \"{version}\"; }}")
+        };
+        write("hello", &package("hello", "1"));
+        write("world", &package("world", "1"));
+        write("broken", "{ stdenv }: stdenv.mkDerivation { pname = ");
+        let none = &|_: usize, _: usize| {};
+        let first = index_tree_incremental(dir.path(), none, Some(&FileResults::default()));
+        assert_eq!(first.files_read, 3);
+        let again = index_tree_incremental(dir.path(), none, Some(&first.files));
+        assert_eq!(again.files_read, 0, "an unchanged tree is not read again");
+        assert_eq!(again.index.entries, first.index.entries);
+        assert_eq!(again.index.problems, first.index.problems);
+        assert_eq!(again.index.problems.len(), 1);
+        // A longer text: the stamp differs even within one tick of the file system's clock.
+        write("hello", &package("hello", "2.0.1"));
+        let changed = index_tree_incremental(dir.path(), none, Some(&again.files));
+        assert_eq!(changed.files_read, 1);
+        assert_eq!(
+            changed.index.get("hello").unwrap().version.as_deref(),
+            Some("2.0.1")
+        );
+        assert_eq!(changed.index.entries, index_tree(dir.path()).entries);
     }
 }

@@ -201,18 +201,19 @@ fn evaluate_index(state: &AppState, ctx: &Context) {
         let outcome =
             crate::nixpkgs::refine::refine(&searchable, &nix, &root, &cache_path, &mut progress);
         match outcome {
-            Ok((refined, count)) => {
-                let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(refined))));
+            Ok(refined) => {
+                let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(refined.searchable))));
                 let _ = tx.send(Msg::Notice {
                     text: format!(
-                        "evaluated {count} packages; the index now has exact versions and meta"
+                        "evaluated {} packages; the index now has exact versions and meta",
+                        refined.evaluated
                     ),
                     is_error: false,
                 });
             }
-            Err(message) => {
+            Err(err) => {
                 let _ = tx.send(Msg::Notice {
-                    text: message,
+                    text: err.to_string(),
                     is_error: true,
                 });
             }

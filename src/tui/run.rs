@@ -87,10 +87,14 @@ fn edit(session: &mut Session, host: &mut dyn Host, path: &std::path::Path, line
 
 const FRAME: Duration = Duration::from_millis(33);
 
-/// Redraws when dirty, at most once a frame, and counts what it drew.
+/// Redraws when dirty, at most once a frame on average, and counts what it drew. Two frames may
+/// follow each other at once when the one before them is two frames old: a keystroke's frame (the
+/// typed character) and its results' frame a few milliseconds later are both drawn when they are
+/// ready, while a flood of changes still gets ~30 frames a second.
 struct FrameClock {
     dirty: bool,
     last: Instant,
+    before_last: Instant,
     recent: std::collections::VecDeque<Instant>,
     stats: FrameStats,
 }
@@ -100,6 +104,7 @@ impl Default for FrameClock {
         FrameClock {
             dirty: true,
             last: Instant::now() - FRAME,
+            before_last: Instant::now() - 2 * FRAME,
             recent: Default::default(),
             stats: FrameStats::default(),
         }
@@ -108,14 +113,21 @@ impl Default for FrameClock {
 
 impl FrameClock {
     fn due(&self) -> bool {
-        self.dirty && self.last.elapsed() >= FRAME
+        self.dirty && self.until_due().is_zero()
+    }
+
+    /// How long until a frame may be drawn.
+    fn until_due(&self) -> Duration {
+        FRAME
+            .saturating_sub(self.last.elapsed())
+            .min((2 * FRAME).saturating_sub(self.before_last.elapsed()))
     }
 
     /// How long to sleep: until the next frame when there is something to draw, else (nearly)
     /// forever.
     fn wait(&self) -> Duration {
         if self.dirty {
-            FRAME.saturating_sub(self.last.elapsed())
+            self.until_due()
         } else {
             Duration::from_secs(3600)
         }
@@ -123,6 +135,7 @@ impl FrameClock {
 
     fn drawn(&mut self) {
         self.dirty = false;
+        self.before_last = self.last;
         self.last = Instant::now();
         self.stats.frames += 1;
         self.recent.push_back(self.last);
