@@ -316,9 +316,7 @@ impl Searchable {
     ) -> Option<Results> {
         // Large indexes are scanned on every core; each part keeps its own matcher.
         let threads = if self.keys.len() >= 20_000 {
-            std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(8)
+            super::parallel::workers(1, 8)
         } else {
             1
         };
@@ -352,7 +350,7 @@ impl Searchable {
                     gone
                 });
                 std::iter::once(mine)
-                    .chain(others.into_iter().map(|h| h.join().unwrap_or(None)))
+                    .chain(others.into_iter().map(super::parallel::join))
                     .collect()
             })
         };
@@ -475,7 +473,12 @@ fn score_word(
         let mut hay_buf = Vec::new();
         let fuzzy = matcher
             .fuzzy_match(Utf32Str::new(short, &mut hay_buf), needle)
-            .or_else(|| matcher.fuzzy_match(Utf32Str::new(keys.name, &mut hay_buf), needle));
+            .or_else(|| {
+                // A top-level name is its own short name: no second try on the same text.
+                (short.len() < keys.name.len())
+                    .then(|| matcher.fuzzy_match(Utf32Str::new(keys.name, &mut hay_buf), needle))
+                    .flatten()
+            });
         if let Some(score) = fuzzy {
             // Demand a reasonable density: nucleo scores ~16 per matched character.
             if u32::from(score) >= 12 * word.chars().count() as u32 {
