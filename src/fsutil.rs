@@ -1,4 +1,5 @@
-//! Files nixbench writes for itself and for the user: atomic replacement and small JSON records.
+//! Files nixbench writes for itself and for the user: atomic replacement and small JSON records;
+//! and which file-watch events mean a file changed.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -65,6 +66,13 @@ fn write_atomic_with(path: &Path, contents: &[u8], durable: bool) -> std::io::Re
     Ok(())
 }
 
+/// True when a watch event can mean a file's contents or name changed. Opening, reading and closing
+/// a file are events too (`Access`); a watcher that reads the file on every event would wake itself
+/// for ever.
+pub fn is_change(event: &notify::Event) -> bool {
+    !matches!(event.kind, notify::EventKind::Access(_))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +127,38 @@ mod tests {
         let saved: Vec<u32> = read_json(&path).expect("a whole JSON file");
         assert!(saved.windows(2).all(|w| w[0] == w[1]));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn reading_a_watched_file_is_not_a_change() {
+        use notify::Watcher;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("flake.nix");
+        std::fs::write(&file, "{ }\n").unwrap();
+        let changes = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&changes);
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok_and(|e| is_change(&e)) {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .unwrap();
+        watcher
+            .watch(dir.path(), notify::RecursiveMode::NonRecursive)
+            .unwrap();
+        for _ in 0..5 {
+            std::fs::read(&file).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(changes.load(Ordering::SeqCst), 0, "reads woke the watcher");
+        std::fs::write(&file, "{ x = 1; }\n").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while changes.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(changes.load(Ordering::SeqCst) > 0, "a write was not seen");
     }
 }

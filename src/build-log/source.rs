@@ -295,8 +295,11 @@ async fn follow_file(path: &Path, follow: bool, feeder: &mut Feeder) -> Result<(
     };
     use notify::Watcher;
     let (wake_tx, mut wake_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
-        let _ = wake_tx.send(());
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading the log is an event too; waking on it would read again and again.
+        if event.is_ok_and(|e| crate::fsutil::is_change(&e)) {
+            let _ = wake_tx.send(());
+        }
     })
     .ok();
     let watch_dir = path

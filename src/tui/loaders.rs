@@ -140,11 +140,13 @@ async fn watch_flake(path: PathBuf, tx: UnboundedSender<Msg>) {
         std::ffi::OsString::from("flake.lock"),
     ];
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Our own reads of the files are events too: only changes count.
         let ours = event
             .map(|e| {
-                e.paths
-                    .iter()
-                    .any(|p| p.file_name().is_some_and(|n| names.iter().any(|x| x == n)))
+                crate::fsutil::is_change(&e)
+                    && e.paths
+                        .iter()
+                        .any(|p| p.file_name().is_some_and(|n| names.iter().any(|x| x == n)))
             })
             .unwrap_or(false);
         if ours {
