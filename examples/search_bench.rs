@@ -21,7 +21,8 @@ fn main() {
     println!("entries: {}", searchable.len());
 
     // Per keystroke: every prefix of each query is one search, like typing in the Packages tab.
-    let queries = [
+    let only = std::env::var("SEARCH_BENCH_ONLY").ok();
+    let all = [
         "ripgrep",
         "python requests",
         "concatStrSep",
@@ -31,6 +32,10 @@ fn main() {
         "fast json parser",
         "zz",
     ];
+    let queries: Vec<&str> = match &only {
+        Some(text) => vec![text.as_str(); 20],
+        None => all.to_vec(),
+    };
     let mut times = Vec::new();
     for query in queries {
         for end in 1..=query.len() {
@@ -39,7 +44,11 @@ fn main() {
             let results = searchable
                 .search(&Query::parse(text, Scope::All), 500, &|| false)
                 .unwrap();
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            times.push(ms);
+            if std::env::var_os("SEARCH_BENCH_EACH").is_some() {
+                println!("  {text:?}: {ms:.2} ms, {} matched", results.matched);
+            }
             std::hint::black_box(results);
         }
     }

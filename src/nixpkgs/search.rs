@@ -266,6 +266,7 @@ impl Searchable {
         cancelled: &dyn Fn() -> bool,
     ) -> Option<Vec<Hit>> {
         let mut matcher = Matcher::new(Config::DEFAULT);
+        let words: Vec<Word> = query.words.iter().map(|w| Word::new(w)).collect();
         let mut hits: Vec<Hit> = Vec::new();
         let mut buf = Vec::new();
         for (offset, keys) in keys.iter().enumerate() {
@@ -285,7 +286,7 @@ impl Searchable {
             }
             let mut total = 0u32;
             let mut all = true;
-            for word in &query.words {
+            for word in &words {
                 match score_word(&self.text(keys), word, &mut matcher, &mut buf) {
                     Some(score) => total += score,
                     None => {
@@ -442,12 +443,29 @@ fn is_subsequence(needle: &[u8], haystack: &[u8]) -> bool {
     true
 }
 
+/// A query word with its substring finder, built once per search instead of once per entry.
+struct Word<'a> {
+    text: &'a str,
+    finder: memchr::memmem::Finder<'a>,
+}
+
+impl<'a> Word<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            finder: memchr::memmem::Finder::new(text.as_bytes()),
+        }
+    }
+}
+
 fn score_word(
     keys: &KeyText,
-    word: &str,
+    word: &Word,
     matcher: &mut Matcher,
     buf: &mut Vec<char>,
 ) -> Option<u32> {
+    let finder = &word.finder;
+    let word = word.text;
     let short = keys.short;
     if short == word || keys.name == word {
         return Some(EXACT_ATTR);
@@ -487,7 +505,7 @@ fn score_word(
         }
     }
     if let Some(description) = keys.description {
-        if word.len() >= 3 && contains_word_prefix(description, word) {
+        if word.len() >= 3 && contains_word_prefix(description, finder) {
             return Some(DESCRIPTION);
         }
     }
@@ -495,8 +513,10 @@ fn score_word(
 }
 
 /// True when some word of `text` starts with `word`.
-fn contains_word_prefix(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(i, _)| {
+fn contains_word_prefix(text: &str, word: &memchr::memmem::Finder) -> bool {
+    // Leftmost, non-overlapping matches, as `str::match_indices`; a match of a whole UTF-8 word
+    // starts on a character boundary.
+    word.find_iter(text.as_bytes()).any(|i| {
         i == 0
             || !text[..i]
                 .chars()
