@@ -153,7 +153,7 @@ fn evaluate(workspace: &Workspace, index: &mut Index, root: &Path) -> Result<(),
         progress.update(seen.min(expected), expected)
     });
     progress.finish();
-    let entries = entries.map_err(Failure::failed)?;
+    let entries = entries.map_err(|e| Failure::failed(e.to_string()))?;
     eprintln!("evaluated {} packages", entries.len());
     index.merge(entries);
     Ok(())

@@ -34,10 +34,19 @@ pub fn embedded() -> Vec<Entry> {
         .collect()
 }
 
+/// Why the installed Nix could not list its builtins.
+#[derive(Debug, thiserror::Error)]
+pub enum BuiltinsError {
+    #[error(transparent)]
+    Nix(#[from] crate::nix::NixError),
+    #[error("builtins.attrNames builtins printed what is not a JSON list of names: {0}")]
+    Names(#[from] serde_json::Error),
+}
+
 /// What the installed Nix says about its builtins. Releases describe themselves
 /// (`nix __dump-language` from 2.24, `nix __dump-builtins` before); where neither answers, only the
 /// names come from `builtins.attrNames builtins` and docs from the embedded set.
-pub fn from_installed_nix(nix: &crate::nix::NixInfo) -> Result<Vec<Entry>, String> {
+pub fn from_installed_nix(nix: &crate::nix::NixInfo) -> Result<Vec<Entry>, BuiltinsError> {
     // One process: the command this version has (`__dump-language` from Nix 2.24, Lix 2.90).
     let command = if nix.version >= crate::nix::Version::new(2, 24, 0) {
         "__dump-language"
@@ -68,8 +77,8 @@ pub fn from_installed_nix(nix: &crate::nix::NixInfo) -> Result<Vec<Entry>, Strin
     ]
     .map(Into::into)
     .to_vec();
-    let json = crate::nix::run_blocking(&instantiate, &args, None).map_err(|e| e.to_string())?;
-    let names: Vec<String> = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+    let json = crate::nix::run_blocking(&instantiate, &args, None)?;
+    let names: Vec<String> = serde_json::from_slice(&json)?;
     Ok(from_names(&names))
 }
 

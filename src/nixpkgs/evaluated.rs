@@ -81,19 +81,36 @@ fn sorted_unique(mut entries: Vec<Entry>) -> Vec<Entry> {
     entries
 }
 
+/// Why `nix-env -qaP --json --meta` gave no packages.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// It could not be started or waited for.
+    #[error(transparent)]
+    Nix(#[from] crate::nix::NixError),
+    #[error("nix-env gave no output pipe")]
+    NoOutput,
+    #[error("reading nix-env's output: {0}")]
+    Read(#[source] std::io::Error),
+    /// It ran and failed; Nix's own message.
+    #[error("nix-env failed: {0}")]
+    Failed(String),
+    /// It printed what is not its JSON.
+    #[error("nix-env output: {0}")]
+    Output(#[from] serde_json::Error),
+}
+
 /// Runs `nix-env -f ROOT -qaP --json --meta` and parses what it prints, calling `progress(seen)`
 /// as packages stream in (each top-level attribute starts a line with two spaces and a quote).
 pub fn evaluate(
     nix: &crate::nix::NixInfo,
     root: &Path,
     progress: &mut dyn FnMut(usize),
-) -> Result<Vec<Entry>, String> {
+) -> Result<Vec<Entry>, EvalError> {
     use std::io::Read;
     let mut child = crate::nix::NixCommand::new(nix.nix_env_program())
         .args(nix.query_packages_args(root))
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut stdout = child.take_stdout().ok_or("no stdout")?;
+        .spawn()?;
+    let mut stdout = child.take_stdout().ok_or(EvalError::NoOutput)?;
     let stderr = child.take_stderr();
     // Read stderr on a thread so a chatty evaluation cannot fill its pipe and stall.
     let errors = std::thread::spawn(move || {
@@ -107,7 +124,7 @@ pub fn evaluate(
     let mut buf = vec![0u8; 256 * 1024];
     let mut seen = 0;
     loop {
-        let n = stdout.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = stdout.read(&mut buf).map_err(EvalError::Read)?;
         if n == 0 {
             break;
         }
@@ -118,15 +135,12 @@ pub fn evaluate(
         seen += json[from..].windows(4).filter(|w| w == b"\n  \"").count();
         progress(seen);
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
+    let status = child.wait()?;
     let errors = errors.join().unwrap_or_default();
     if !status.success() {
-        return Err(format!(
-            "nix-env failed: {}",
-            crate::nix::error_message(&errors)
-        ));
+        return Err(EvalError::Failed(crate::nix::error_message(&errors)));
     }
-    import_reader(&json[..], Some(root)).map_err(|e| format!("nix-env output: {e}"))
+    Ok(import_reader(&json[..], Some(root))?)
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use super::search::Searchable;
 pub enum RefineError {
     /// `nix-env -qaP --json --meta` could not be started, failed, or printed what is not its JSON;
     /// the message says which (the static index stays in use).
-    #[error("{0}")]
-    Evaluation(String),
+    #[error(transparent)]
+    Evaluation(#[from] super::evaluated::EvalError),
 }
 
 /// The index refined by evaluation.
@@ -31,8 +31,7 @@ pub fn refine(
     cache_path: &Path,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Refined, RefineError> {
-    let entries =
-        super::evaluated::evaluate(nix, root, progress).map_err(RefineError::Evaluation)?;
+    let entries = super::evaluated::evaluate(nix, root, progress)?;
     let evaluated = entries.len();
     let mut index = searchable.to_index();
     index.merge(entries);
