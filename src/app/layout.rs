@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::state::Tab;
+use super::tab::Tab;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Areas {

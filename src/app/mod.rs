@@ -6,6 +6,7 @@ pub mod highlight;
 pub mod keymap;
 pub mod layout;
 pub mod state;
+pub mod tab;
 pub mod tour;
 pub mod update;
 

@@ -12,14 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::parse::{parse_line, Event, LineSplitter};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SshTarget {
-    pub user: Option<String>,
-    pub host: String,
-    pub port: Option<u16>,
-    pub path: String,
-}
+pub use super::ssh::SshTarget;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {

@@ -3,7 +3,14 @@
 
 use std::process::Stdio;
 
-use super::source::SshTarget;
+/// A log file on another machine: `ssh://[user@]host[:port]/path`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SshTarget {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: String,
+}
 
 /// Single-quotes a string for the remote POSIX shell.
 pub fn shell_quote(text: &str) -> String {

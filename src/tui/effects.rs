@@ -138,7 +138,7 @@ fn write_file(ctx: &Context, pending: PendingWrite) {
         };
         let _ = tx.send(msg);
         // Either way, show what is on disk now.
-        let _ = tx.send(super::loaders::read_flake_msg(&pending.path));
+        let _ = tx.send(read_flake_msg(&pending.path));
     });
 }
 
@@ -281,4 +281,22 @@ fn fetch_pinned_nixpkgs(workspace: &Workspace, sender: &UnboundedSender<Msg>) {
     done(Ok(fetched.nixpkgs_root()));
     let result = workspace::load_searchable(&fetched).map(Arc::new);
     let _ = sender.send(Msg::IndexLoaded(result));
+}
+
+/// Reads flake.nix and its flake.lock into the message the Flake tab loads from.
+pub fn read_flake_msg(path: &std::path::Path) -> Msg {
+    let text = std::fs::read_to_string(path).map_err(|source| workspace::LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    });
+    let lock = std::fs::read_to_string(path.with_file_name("flake.lock")).ok();
+    let read_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Msg::FlakeLoaded {
+        path: path.to_path_buf(),
+        text,
+        lock,
+        read_at,
+    }
 }

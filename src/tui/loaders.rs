@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::effects::Context;
+use super::effects::{read_flake_msg, Context};
 use crate::app::state::GraphData;
 use crate::app::Msg;
 use crate::build_log::source::{stream, Feed, Source};
@@ -111,23 +111,6 @@ async fn forward_build(index: usize, prefix: String, source: Source, tx: Unbound
         }
     }
     task.abort();
-}
-
-pub fn read_flake_msg(path: &std::path::Path) -> Msg {
-    let text = std::fs::read_to_string(path).map_err(|source| workspace::LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    });
-    let lock = std::fs::read_to_string(path.with_file_name("flake.lock")).ok();
-    let read_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Msg::FlakeLoaded {
-        path: path.to_path_buf(),
-        text,
-        lock,
-        read_at,
-    }
 }
 
 /// Reloads flake.nix (and flake.lock) whenever they change on disk, so an edit made elsewhere is
