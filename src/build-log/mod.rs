@@ -2,6 +2,7 @@
 //! of activities and per-derivation state with bounded logs. No terminal code: `nixbench watch
 //! --plain` and the Build tab share it.
 
+mod counters;
 pub mod history;
 pub mod messages;
 pub mod outcome;

@@ -13,76 +13,10 @@ use super::state::{BuildState, Change, DrvStatus};
 /// The JSON summary's schema version; bump it when a field changes meaning or goes away.
 pub const SUMMARY_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Default)]
-pub(super) struct Counters {
-    counters: Vec<Counter>,
-    builds_counted: bool,
-    fetches_counted: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Counter {
-    activity: u64,
-    fetch: bool,
-    done: u64,
-    credited: u64,
-}
-
-impl Counters {
-    fn counted(&self, fetch: bool) -> bool {
-        if fetch {
-            self.fetches_counted
-        } else {
-            self.builds_counted
-        }
-    }
-
-    /// Takes one outstanding credit of this kind, if there is one.
-    fn take_credit(&mut self, fetch: bool) -> bool {
-        match self
-            .counters
-            .iter_mut()
-            .find(|c| c.fetch == fetch && c.credited < c.done)
-        {
-            Some(counter) => {
-                counter.credited += 1;
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn outstanding(&self, fetch: bool) -> u64 {
-        self.counters
-            .iter()
-            .filter(|c| c.fetch == fetch)
-            .map(|c| c.done.saturating_sub(c.credited))
-            .sum()
-    }
-}
-
 impl BuildState {
     /// A progress result of a `Builds` (`fetch` false) or `CopyPaths` activity.
     pub(super) fn counted(&mut self, activity: u64, fetch: bool, done: u64, now: f64) -> Change {
-        let counters = &mut self.counters;
-        if fetch {
-            counters.fetches_counted = true;
-        } else {
-            counters.builds_counted = true;
-        }
-        match counters
-            .counters
-            .iter_mut()
-            .find(|c| c.activity == activity)
-        {
-            Some(counter) => counter.done = counter.done.max(done),
-            None => counters.counters.push(Counter {
-                activity,
-                fetch,
-                done,
-                credited: 0,
-            }),
-        }
+        self.counters.record(activity, fetch, done);
         self.settle(now).map_or(Change::None, Change::Finished)
     }
 

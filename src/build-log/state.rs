@@ -278,7 +278,7 @@ pub struct BuildState {
     /// The time of the newest event, for elapsed times and ETAs.
     pub now: f64,
     log_capacity: usize,
-    pub(super) counters: super::outcome::Counters,
+    pub(super) counters: super::counters::Counters,
     /// Inside a `these N derivations will be built:` list.
     plan: Option<Plan>,
     /// An old-style `error: Cannot build 'x'.` waiting for its `Reason:` line.

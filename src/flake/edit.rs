@@ -96,7 +96,7 @@ fn path_parts(kv: &ast::AttrpathValue) -> Vec<String> {
         .map(|path| {
             path.attrs()
                 .map(|attr| {
-                    crate::nixpkgs::static_index::attr_name(&attr)
+                    crate::nixpkgs::syntax::attr_name(&attr)
                         .unwrap_or_else(|| attr.syntax().text().to_string())
                 })
                 .collect()
@@ -168,18 +168,6 @@ pub fn dev_shells(root: &ast::Root) -> Vec<DevShell> {
         });
     }
     shells
-}
-
-/// Adds `package` to the dev shell `shell` of a flake.nix given as text (imports are not followed).
-pub fn add_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
-    super::shell::plan_add(&sources, shell, package).map(|e| e.changed)
-}
-
-/// Removes `package` from the dev shell `shell` of a flake.nix given as text.
-pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
-    let sources = super::eval::Sources::new("flake.nix".into(), source.to_string(), None);
-    super::shell::plan_remove(&sources, shell, package).map(|e| e.changed)
 }
 
 /// The insertion of `item` as the last element of `list`, laid out like the list: on a line of its
@@ -721,6 +709,7 @@ pub fn remove_input(source: &str, name: &str) -> Result<String, EditError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flake::shell::{add_package, remove_package};
     use std::path::Path;
 
     fn corpus(name: &str) -> String {

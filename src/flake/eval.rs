@@ -15,7 +15,7 @@ use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
-use crate::nixpkgs::static_index::attr_name;
+use crate::nixpkgs::syntax::attr_name;
 
 /// Index of a file in a [`Sources`].
 pub type FileId = usize;
@@ -48,7 +48,7 @@ impl Sources {
     }
 
     fn push(&self, path: PathBuf, text: String) -> FileId {
-        let parsed = crate::nixpkgs::static_index::SourceFile::parse(text);
+        let parsed = crate::nixpkgs::syntax::SourceFile::parse(text);
         let error = parsed.errors.first().cloned();
         let mut files = self.files.borrow_mut();
         files.push(Rc::new(LoadedFile {

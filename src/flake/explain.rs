@@ -5,7 +5,7 @@ use rnix::{TextSize, TokenAtOffset};
 use rowan::ast::AstNode;
 
 use super::Flake;
-use crate::nixpkgs::static_index::attrpath_text;
+use crate::nixpkgs::syntax::attrpath_text;
 
 /// Explanations keyed by the attribute name they describe, written for someone new to Nix.
 const TOPICS: &[(&str, &str)] = &[

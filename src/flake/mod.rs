@@ -13,7 +13,8 @@ pub mod write;
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 
-use crate::nixpkgs::static_index::{attrpath_text, body_attrset, literal_string, SourceFile};
+use crate::nixpkgs::static_index::body_attrset;
+use crate::nixpkgs::syntax::{attrpath_text, literal_string, SourceFile};
 
 /// A problem in flake.nix, with a 1-based position.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

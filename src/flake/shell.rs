@@ -351,7 +351,7 @@ impl<'e> Found<'e> {
                     ast::Entry::Inherit(inherit)
                         if inherit.from().is_none()
                             && inherit.attrs().any(|a| {
-                                crate::nixpkgs::static_index::attr_name(&a).as_deref() == Some(attr)
+                                crate::nixpkgs::syntax::attr_name(&a).as_deref() == Some(attr)
                             }) =>
                     {
                         if let Bound::Value(t) = self.eval.lookup(&call.env, attr) {
@@ -388,7 +388,7 @@ impl<'e> Found<'e> {
                 .any(|a| attr_is(&kv, a)),
             ast::Entry::Inherit(inherit) => inherit.attrs().any(|a| {
                 matches!(
-                    crate::nixpkgs::static_index::attr_name(&a).as_deref(),
+                    crate::nixpkgs::syntax::attr_name(&a).as_deref(),
                     Some("packages" | "nativeBuildInputs" | "buildInputs")
                 )
             }),
@@ -779,9 +779,22 @@ pub fn plan_remove(sources: &Sources, shell: &str, package: &str) -> Result<File
     sources_edit(sources, hit.thunk.file, splices)
 }
 
+/// Adds `package` to the dev shell `shell` of a flake.nix given as text (imports are not followed).
+pub fn add_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
+    let sources = Sources::new("flake.nix".into(), source.to_string(), None);
+    plan_add(&sources, shell, package).map(|e| e.changed)
+}
+
+/// Removes `package` from the dev shell `shell` of a flake.nix given as text.
+pub fn remove_package(source: &str, shell: &str, package: &str) -> Result<String, EditError> {
+    let sources = Sources::new("flake.nix".into(), source.to_string(), None);
+    plan_remove(&sources, shell, package).map(|e| e.changed)
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::flake::edit::{add_package, remove_package, EditError};
+    use super::{add_package, remove_package};
+    use crate::flake::edit::EditError;
 
     /// A flake whose outputs are `BODY`, with `pkgs` bound for one system.
     fn flake(body: &str) -> String {

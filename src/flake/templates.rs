@@ -37,7 +37,7 @@ mod tests {
             assert_eq!(shells.len(), 1, "{name}");
             assert_eq!(shells[0].name, "default");
             // And the editor can extend it.
-            crate::flake::edit::add_package(text, "default", "hello").unwrap();
+            crate::flake::shell::add_package(text, "default", "hello").unwrap();
         }
     }
 }

@@ -16,7 +16,7 @@ use rnix::SyntaxNode;
 use rowan::ast::AstNode;
 
 use super::docs::parse_comment;
-use super::static_index::{attr_name, leading_comment, normalize, SourceFile};
+use super::syntax::{attr_name, leading_comment, normalize, SourceFile};
 use super::{Entry, EntryKind};
 
 /// Evaluation steps allowed for one lib tree: lib needs a few thousand; the cap keeps a strange

@@ -19,7 +19,7 @@ pub mod search;
 pub mod source_key;
 pub mod static_eval;
 pub mod static_index;
-pub mod static_lib;
+pub mod syntax;
 
 pub use excerpt::{excerpt, Excerpt};
 

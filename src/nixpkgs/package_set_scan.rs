@@ -5,6 +5,7 @@
 //! a callPackage in any other shape is parsed on its own with rnix; a file the scanner or its
 //! syntax check declines is parsed whole, as before. Tests check that both ways agree.
 
+use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 
 use super::fast_package::{tokens_with_bindings, BindingSpan, Tok, INTERPOLATED, K};
@@ -35,9 +36,7 @@ pub fn call_package_lines(text: &str) -> Option<Vec<CallLine>> {
                 if !parse.errors().is_empty() {
                     return None;
                 }
-                lines.extend(super::static_index::call_package_lines_in(
-                    parse.tree().syntax(),
-                ));
+                lines.extend(call_package_lines_in(parse.tree().syntax()));
                 read_until = binding.semi + 1;
             }
         }
@@ -241,6 +240,56 @@ fn set_names(text: &str, set: &[Tok]) -> Option<Vec<String>> {
     Some(assigned)
 }
 
+/// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
+pub(super) fn call_package_lines_in(root: &rnix::SyntaxNode) -> Vec<CallLine> {
+    let mut lines = Vec::new();
+    for node in root.descendants() {
+        let Some(kv) = ast::AttrpathValue::cast(node) else {
+            continue;
+        };
+        let (Some(attr), Some(ast::Expr::Apply(apply))) =
+            (super::syntax::attrpath_text(&kv), kv.value())
+        else {
+            continue;
+        };
+        // Flatten `((callPackage path) args)` to the head and its first argument.
+        let mut head = ast::Expr::Apply(apply);
+        let mut args = Vec::new();
+        while let ast::Expr::Apply(inner) = &head {
+            if let Some(arg) = inner.argument() {
+                args.push(arg);
+            }
+            match inner.lambda() {
+                Some(lambda) => head = lambda,
+                None => break,
+            }
+        }
+        let head_text = head.syntax().text().to_string();
+        if !head_text.ends_with("callPackage") && !head_text.ends_with("callPackages") {
+            continue;
+        }
+        if let Some(ast::Expr::PathRel(path)) = args.last() {
+            // `callPackage ./x { version = "1"; }`: the names passed; anything else given
+            // (`{ } // x`, a variable) may pass any name.
+            let passed = match args.first().filter(|_| args.len() > 1) {
+                Some(ast::Expr::AttrSet(set)) => set
+                    .attrpath_values()
+                    .filter_map(|kv| super::syntax::attrpath_text(&kv))
+                    .chain(set.inherits().flat_map(|i| {
+                        i.attrs()
+                            .filter_map(|a| super::syntax::attr_name(&a))
+                            .collect::<Vec<_>>()
+                    }))
+                    .collect(),
+                Some(_) => vec!["*".to_string()],
+                None => Vec::new(),
+            };
+            lines.push((attr, path.syntax().text().to_string(), passed));
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +297,7 @@ mod tests {
     fn full_parse(text: &str) -> Vec<CallLine> {
         let parse = rnix::ast::Root::parse(text);
         assert!(parse.errors().is_empty(), "{:?}", parse.errors());
-        super::super::static_index::call_package_lines_in(parse.tree().syntax())
+        super::call_package_lines_in(parse.tree().syntax())
     }
 
     #[track_caller]

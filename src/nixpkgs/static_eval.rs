@@ -15,7 +15,10 @@ use std::rc::Rc;
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 
-use super::static_index::{attr_name, literal_string};
+use super::syntax::{attr_name, literal_string};
+
+/// The lib and builtins helpers this evaluator knows, applied to values it knows.
+mod lib_functions;
 
 /// Nesting allowed before a value is left unknown (also bounds reference cycles).
 const DEPTH_LIMIT: usize = 48;
@@ -398,7 +401,7 @@ impl Evaluator {
             ast::Expr::Apply(apply) => {
                 let function = self.eval(&apply.lambda()?, scope)?;
                 let arg = self.eval(&apply.argument()?, scope)?;
-                super::static_lib::apply(function, arg)
+                lib_functions::apply(function, arg)
             }
             _ => None,
         }

@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use rnix::ast::{self, HasEntry};
-use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
 use super::file_results::{FileResults, Record};
+use super::package_set_scan::call_package_lines_in;
 use super::source_key::FileStamp;
+use super::syntax::{attr_name, attrpath_text, literal_string, normalize, SourceFile};
 use super::{Entry, EntryKind, Index};
 
 /// Package-set files whose callPackage lines define attributes under a prefix.
@@ -21,68 +22,6 @@ const PACKAGE_SETS: &[(&str, &str)] = &[
     ("pkgs/top-level/lua-packages.nix", "luaPackages."),
     ("pkgs/top-level/php-packages.nix", "phpPackages."),
 ];
-
-/// A parsed file with a line table, so positions are cheap.
-pub struct SourceFile {
-    pub text: String,
-    pub root: ast::Root,
-    line_starts: Vec<usize>,
-    pub errors: Vec<String>,
-}
-
-impl SourceFile {
-    pub fn parse(text: String) -> Self {
-        let parse = ast::Root::parse(&text);
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        let mut file = Self {
-            root: parse.tree(),
-            errors: Vec::new(),
-            line_starts,
-            text: String::new(),
-        };
-        file.errors = parse
-            .errors()
-            .iter()
-            .map(|err| {
-                let offset = parse_error_offset(err);
-                let (line, col) = file.line_col_in(&text, offset);
-                format!("{line}:{col}: {err}")
-            })
-            .collect();
-        file.text = text;
-        file
-    }
-
-    /// 1-based line of a byte offset.
-    pub fn line_of(&self, offset: usize) -> u32 {
-        (self.line_starts.partition_point(|&start| start <= offset)) as u32
-    }
-
-    fn line_col_in(&self, text: &str, offset: usize) -> (u32, usize) {
-        let line = self.line_of(offset);
-        let start = self.line_starts[(line as usize).saturating_sub(1)];
-        let col = text
-            .get(start..offset.min(text.len()))
-            .map_or(0, |s| s.chars().count())
-            + 1;
-        (line, col)
-    }
-}
-
-fn parse_error_offset(err: &rnix::ParseError) -> usize {
-    use rnix::ParseError::*;
-    match err {
-        Unexpected(range)
-        | UnexpectedExtra(range)
-        | UnexpectedWanted(_, range, _)
-        | UnexpectedDoubleBind(range)
-        | DuplicatedArgs(range, _) => usize::from(range.start()),
-        UnexpectedEOF | UnexpectedEOFWanted(_) | RecursionLimitExceeded => usize::MAX,
-        _ => 0,
-    }
-}
 
 /// Strips lambdas, `let ... in`, `with`, parentheses and `rec` to reach the attribute set a file
 /// evaluates to (`{ lib }: let x = 1; in rec { ... }` gives the `rec { ... }`). Applications look at
@@ -133,71 +72,6 @@ fn applied_ident(expr: &ast::Expr) -> Option<String> {
         },
         _ => None,
     }
-}
-
-/// Dotted text of an attrpath, with quoted components kept quoted only when they need it.
-pub fn attrpath_text(kv: &ast::AttrpathValue) -> Option<String> {
-    let path = kv.attrpath()?;
-    let parts: Option<Vec<String>> = path.attrs().map(|attr| attr_name(&attr)).collect();
-    Some(parts?.join("."))
-}
-
-pub fn attr_name(attr: &ast::Attr) -> Option<String> {
-    match attr {
-        ast::Attr::Ident(ident) => Some(ident.ident_token()?.text().to_string()),
-        ast::Attr::Str(s) => literal_string(s),
-        ast::Attr::Dynamic(_) => None,
-    }
-}
-
-/// The value of a string without interpolation (both `"..."` and `''...''` forms).
-pub fn literal_string(s: &ast::Str) -> Option<String> {
-    let mut out = String::new();
-    for part in s.normalized_parts() {
-        match part {
-            ast::InterpolPart::Literal(text) => out.push_str(&text),
-            ast::InterpolPart::Interpolation(_) => return None,
-        }
-    }
-    Some(out)
-}
-
-/// The nearest comment before a node, skipping whitespace only. Consecutive `#` lines are joined.
-pub fn leading_comment(node: &SyntaxNode) -> Option<String> {
-    let mut comments: Vec<String> = Vec::new();
-    let mut current = node.prev_sibling_or_token();
-    while let Some(element) = current {
-        match element.kind() {
-            SyntaxKind::TOKEN_WHITESPACE => {
-                let text = element
-                    .as_token()
-                    .map(|t| t.text().to_string())
-                    .unwrap_or_default();
-                // A blank line ends a run of line comments.
-                if text.matches('\n').count() > 1 && !comments.is_empty() {
-                    break;
-                }
-            }
-            SyntaxKind::TOKEN_COMMENT => {
-                let text = element.as_token()?.text().to_string();
-                let is_block = text.starts_with("/*");
-                if is_block && !comments.is_empty() {
-                    break;
-                }
-                comments.push(text);
-                if is_block {
-                    break;
-                }
-            }
-            _ => break,
-        }
-        current = element.prev_sibling_or_token();
-    }
-    if comments.is_empty() {
-        return None;
-    }
-    comments.reverse();
-    Some(comments.join("\n"))
 }
 
 /// Indexes a nixpkgs tree (or a tree holding only lib/). Files are parsed on all cores.
@@ -268,24 +142,6 @@ pub fn index_tree_incremental(
 /// Package-set jobs per unit: small enough to spread over the cores, large enough that taking a
 /// unit costs nothing beside reading its files.
 const JOBS_PER_UNIT: usize = 512;
-
-/// Removes `.` and `..` components without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 fn relative(root: &Path, path: &Path) -> String {
     let path = normalize(path);
@@ -461,53 +317,6 @@ fn package_set_jobs(root: &Path, problems: &mut Vec<String>) -> Vec<PackageJob> 
     }
     jobs.sort_by(|a, b| a.attr.cmp(&b.attr));
     jobs
-}
-
-/// `name = callPackage ./path { };` (or `python.pkgs.callPackage`, `callPackages`) pairs.
-pub(super) fn call_package_lines_in(root: &SyntaxNode) -> Vec<super::package_set_scan::CallLine> {
-    let mut lines = Vec::new();
-    for node in root.descendants() {
-        let Some(kv) = ast::AttrpathValue::cast(node) else {
-            continue;
-        };
-        let (Some(attr), Some(ast::Expr::Apply(apply))) = (attrpath_text(&kv), kv.value()) else {
-            continue;
-        };
-        // Flatten `((callPackage path) args)` to the head and its first argument.
-        let mut head = ast::Expr::Apply(apply);
-        let mut args = Vec::new();
-        while let ast::Expr::Apply(inner) = &head {
-            if let Some(arg) = inner.argument() {
-                args.push(arg);
-            }
-            match inner.lambda() {
-                Some(lambda) => head = lambda,
-                None => break,
-            }
-        }
-        let head_text = head.syntax().text().to_string();
-        if !head_text.ends_with("callPackage") && !head_text.ends_with("callPackages") {
-            continue;
-        }
-        if let Some(ast::Expr::PathRel(path)) = args.last() {
-            // `callPackage ./x { version = "1"; }`: the names passed; anything else given
-            // (`{ } // x`, a variable) may pass any name.
-            let passed = match args.first().filter(|_| args.len() > 1) {
-                Some(ast::Expr::AttrSet(set)) => {
-                    set.attrpath_values()
-                        .filter_map(|kv| attrpath_text(&kv))
-                        .chain(set.inherits().flat_map(|i| {
-                            i.attrs().filter_map(|a| attr_name(&a)).collect::<Vec<_>>()
-                        }))
-                        .collect()
-                }
-                Some(_) => vec!["*".to_string()],
-                None => Vec::new(),
-            };
-            lines.push((attr, path.syntax().text().to_string(), passed));
-        }
-    }
-    lines
 }
 
 /// A piece of the tree one worker indexes.

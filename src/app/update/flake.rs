@@ -25,7 +25,7 @@ pub(super) fn propose_add_to_flake(state: &mut AppState, entry: &crate::nixpkgs:
         return state.fail("this project has no flake.nix: create one with `nixbench flake init`");
     };
     let original = flake.text().to_string();
-    match crate::flake::edit::add_package(&original, "default", &entry.name) {
+    match crate::flake::shell::add_package(&original, "default", &entry.name) {
         Ok(new) => {
             let mut pending = PendingWrite::new(
                 format!("Add {} to the default dev shell?", entry.name),
@@ -108,7 +108,7 @@ pub(super) fn flake_command(state: &mut AppState, command: Command, effects: &mu
         let restored = if current == entry.after {
             Ok(entry.before.clone())
         } else if let Some(AddedPackage { shell, package }) = &entry.added {
-            crate::flake::edit::remove_package(&current, shell, package).map_err(UndoRefused::from)
+            crate::flake::shell::remove_package(&current, shell, package).map_err(UndoRefused::from)
         } else {
             Err(UndoRefused::ChangedSince)
         };

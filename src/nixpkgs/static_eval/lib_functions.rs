@@ -3,7 +3,7 @@
 //! computed the way Nix computes them. A helper not listed here, or called with a value that is
 //! not known exactly, gives no value.
 
-use super::static_eval::Val;
+use super::Val;
 
 /// Namespaces the helpers are reached through: `lib.X`, `lib.strings.X`, `builtins.X`…
 const NAMESPACES: &[&[&str]] = &[
