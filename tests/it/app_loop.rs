@@ -70,14 +70,44 @@ fn session(home: &std::path::Path, size: (u16, u16)) -> Session {
     Session::new(AppState::new(startup), theme, workspace, dirs)
 }
 
+/// The demo session with its loaders finished, and a test terminal of the same size.
+async fn started(home: &std::path::Path, size: (u16, u16)) -> (Session, Terminal<TestBackend>) {
+    let mut session = session(home, size);
+    session.start(Vec::new());
+    session.settle(SETTLE).await;
+    let terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    (session, terminal)
+}
+
+/// Presses the keys of `script` through the real loop.
+async fn press(session: &mut Session, terminal: &mut Terminal<TestBackend>, script: &str) {
+    tui::run(
+        session,
+        terminal,
+        futures_util::stream::iter(keys(script)),
+        &mut Headless,
+    )
+    .await
+    .unwrap();
+}
+
+/// Presses `script`, waits for the background work it started, and snapshots the screen as `name`.
+async fn snapshot_after(
+    session: &mut Session,
+    terminal: &mut Terminal<TestBackend>,
+    name: &str,
+    script: &str,
+) {
+    press(session, terminal, script).await;
+    session.settle(SETTLE).await;
+    session.draw(terminal).unwrap();
+    insta::assert_snapshot!(format!("loop-{name}"), terminal.backend());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_loop_through_every_tab_of_the_demo() {
     let home = tempfile::tempdir().unwrap();
-    let (width, height) = (100, 30);
-    let mut session = session(home.path(), (width, height));
-    session.start(Vec::new());
-    session.settle(SETTLE).await;
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let (mut session, mut terminal) = started(home.path(), (100, 30)).await;
     let steps = [
         ("packages", ""),
         ("packages-search", "/rg<enter>"),
@@ -98,26 +128,9 @@ async fn the_real_loop_through_every_tab_of_the_demo() {
     settings.add_filter(r"[0-9a-df-np-sv-z]{32}-", "<hash>-");
     let _guard = settings.bind_to_scope();
     for (name, script) in steps {
-        tui::run(
-            &mut session,
-            &mut terminal,
-            futures_util::stream::iter(keys(script)),
-            &mut Headless,
-        )
-        .await
-        .unwrap();
-        session.settle(SETTLE).await;
-        session.draw(&mut terminal).unwrap();
-        insta::assert_snapshot!(format!("loop-{name}"), terminal.backend());
+        snapshot_after(&mut session, &mut terminal, name, script).await;
     }
-    tui::run(
-        &mut session,
-        &mut terminal,
-        futures_util::stream::iter(keys("<esc>q")),
-        &mut Headless,
-    )
-    .await
-    .unwrap();
+    press(&mut session, &mut terminal, "<esc>q").await;
     assert!(session.state.quit, "q quits through the loop");
     assert_eq!(session.ctx.pending(), 0, "no background job left running");
 }
@@ -127,11 +140,7 @@ async fn the_real_loop_through_every_tab_of_the_demo() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_narrow_terminal_opens_the_details_full_width() {
     let home = tempfile::tempdir().unwrap();
-    let (width, height) = (80, 24);
-    let mut session = session(home.path(), (width, height));
-    session.start(Vec::new());
-    session.settle(SETTLE).await;
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let (mut session, mut terminal) = started(home.path(), (80, 24)).await;
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"Nix \d+\.\d+(\.\d+)?|no nix", "Nix [version]");
     let _guard = settings.bind_to_scope();
@@ -140,16 +149,6 @@ async fn a_narrow_terminal_opens_the_details_full_width() {
         ("narrow-details", "<enter>"),
         ("narrow-back", "<esc>"),
     ] {
-        tui::run(
-            &mut session,
-            &mut terminal,
-            futures_util::stream::iter(keys(script)),
-            &mut Headless,
-        )
-        .await
-        .unwrap();
-        session.settle(SETTLE).await;
-        session.draw(&mut terminal).unwrap();
-        insta::assert_snapshot!(format!("loop-{name}"), terminal.backend());
+        snapshot_after(&mut session, &mut terminal, name, script).await;
     }
 }
