@@ -249,7 +249,7 @@ pub fn build_index(
     let previous = crate::nixpkgs::file_results::FileResults::load(&files_path);
     let built = crate::nixpkgs::static_index::index_tree_incremental(root, report, Some(&previous));
     if std::fs::create_dir_all(&workspace.cache_dir).is_ok() {
-        let _ = built.files.save(&files_path);
+        let _ = crate::nixpkgs::file_results::save(&files_path, &built.files);
     }
     // Freeing 100k records costs more than the rest of a no-change re-index: done aside.
     let files = built.files;

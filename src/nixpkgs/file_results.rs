@@ -4,7 +4,8 @@
 //! because the identity is exactly what changes between the two indexes.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::Path;
 
 use super::encoding::{encode_entry, put_str, put_u32, Reader};
 use super::source_key::FileStamp;
@@ -23,10 +24,11 @@ pub struct Record {
     pub problems: Vec<String>,
 }
 
-/// Records by the path the file was read from.
+/// The previous index's records by the path the file was read from (the path's bytes: hashing
+/// them is cheaper than hashing a `Path` component by component).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileResults {
-    pub records: HashMap<PathBuf, Record>,
+    pub records: HashMap<OsString, Record>,
 }
 
 impl FileResults {
@@ -38,32 +40,64 @@ impl FileResults {
             .unwrap_or_default()
     }
 
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        crate::fsutil::write_atomic_cache(path, &self.encode())
+    pub fn get(&self, path: &Path) -> Option<&Record> {
+        self.records.get(path.as_os_str())
+    }
+}
+
+/// Records written as they are made, by each worker into its own part: the index keeps no copy
+/// of 100k entries for the next one, and saving is one write of the parts.
+#[derive(Debug, Default)]
+pub struct Encoded {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl Encoded {
+    pub fn push(
+        &mut self,
+        path: &Path,
+        stamp: &FileStamp,
+        passed: &[String],
+        entry: &Entry,
+        problems: &[String],
+    ) {
+        let out = &mut self.bytes;
+        put_str(out, &path.to_string_lossy());
+        out.extend_from_slice(&stamp.size.to_le_bytes());
+        out.extend_from_slice(&stamp.mtime_nanos.to_le_bytes());
+        out.extend_from_slice(&stamp.inode.to_le_bytes());
+        out.extend_from_slice(&stamp.device.to_le_bytes());
+        for list in [passed, problems] {
+            put_u32(out, list.len() as u32);
+            for item in list {
+                put_str(out, item);
+            }
+        }
+        encode_entry(out, entry);
+        self.count += 1;
     }
 
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.records.len() * 256);
-        out.extend_from_slice(MAGIC);
-        put_u32(&mut out, FORMAT);
-        put_u32(&mut out, self.records.len() as u32);
-        for (path, record) in &self.records {
-            put_str(&mut out, &path.to_string_lossy());
-            let s = &record.stamp;
-            out.extend_from_slice(&s.size.to_le_bytes());
-            out.extend_from_slice(&s.mtime_nanos.to_le_bytes());
-            out.extend_from_slice(&s.inode.to_le_bytes());
-            out.extend_from_slice(&s.device.to_le_bytes());
-            for list in [&record.passed, &record.problems] {
-                put_u32(&mut out, list.len() as u32);
-                for item in list {
-                    put_str(&mut out, item);
-                }
-            }
-            encode_entry(&mut out, &record.entry);
-        }
-        out
+    pub fn len(&self) -> usize {
+        self.count as usize
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Saves the parts' records as one results file.
+pub fn save(path: &Path, parts: &[Encoded]) -> std::io::Result<()> {
+    let count: u32 = parts.iter().map(|p| p.count).sum();
+    let mut out = Vec::with_capacity(16 + parts.iter().map(|p| p.bytes.len()).sum::<usize>());
+    out.extend_from_slice(MAGIC);
+    put_u32(&mut out, FORMAT);
+    put_u32(&mut out, count);
+    for part in parts {
+        out.extend_from_slice(&part.bytes);
+    }
+    crate::fsutil::write_atomic_cache(path, &out)
 }
 
 fn decode(bytes: &[u8]) -> Option<FileResults> {
@@ -75,7 +109,7 @@ fn decode(bytes: &[u8]) -> Option<FileResults> {
     let mut records = HashMap::with_capacity(count.min(1 << 20));
     let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
     for _ in 0..count {
-        let path = PathBuf::from(r.string()?);
+        let path = OsString::from(r.string()?);
         let stamp = FileStamp {
             size: u64_of(r.take(8)?),
             mtime_nanos: i128::from_le_bytes(r.take(16)?.try_into().ok()?),
@@ -112,23 +146,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.nix");
         std::fs::write(&file, "{ }").unwrap();
-        let mut results = FileResults::default();
-        results.records.insert(
-            file.clone(),
-            Record {
-                stamp: FileStamp::of(&file).unwrap(),
-                passed: vec!["version".into()],
-                entry: Entry {
-                    name: "a".into(),
-                    pname: Some("a".into()),
-                    ..Entry::default()
-                },
-                problems: vec!["a.nix:1:1: odd".into()],
+        let record = Record {
+            stamp: FileStamp::of(&file).unwrap(),
+            passed: vec!["version".into()],
+            entry: Entry {
+                name: "a".into(),
+                pname: Some("a".into()),
+                ..Entry::default()
             },
-        );
+            problems: vec!["a.nix:1:1: odd".into()],
+        };
+        let mut parts = [Encoded::default(), Encoded::default()];
+        let r = &record;
+        parts[1].push(&file, &r.stamp, &r.passed, &r.entry, &r.problems);
         let saved = dir.path().join("files.bin");
-        results.save(&saved).unwrap();
-        assert_eq!(FileResults::load(&saved), results);
+        save(&saved, &parts).unwrap();
+        let loaded = FileResults::load(&saved);
+        assert_eq!(loaded.records.len(), 1);
+        assert_eq!(loaded.get(&file), Some(&record));
         std::fs::write(&saved, "damaged").unwrap();
         assert!(FileResults::load(&saved).records.is_empty());
     }

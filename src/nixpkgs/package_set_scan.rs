@@ -113,8 +113,26 @@ fn attrpath(text: &str, toks: &[Tok]) -> Result<Option<String>, ()> {
     Ok(named.then(|| parts.join(".")))
 }
 
+/// A value that is a function, `let`, `with`, `assert` or `if` is no application, so the full
+/// parse finds no line in it (the bindings inside it are read on their own). Deciding this from
+/// its first tokens keeps a whole overlay (`final: prev: let callPackage = ...; in { ... }`) from
+/// going to rnix as one hard binding.
+fn plainly_no_application(value: &[Tok]) -> bool {
+    let after = |i: usize| value.get(i).map(|t| t.kind);
+    match after(0) {
+        Some(K::Let | K::With | K::Assert | K::If) => true,
+        Some(K::Ident) => matches!(after(1), Some(K::Colon | K::At)),
+        Some(K::LBrace) => matching(value, 0)
+            .is_some_and(|close| matches!(after(close + 1), Some(K::Colon | K::At))),
+        _ => false,
+    }
+}
+
 fn classify(text: &str, toks: &[Tok], binding: &BindingSpan) -> Class {
     let value = &toks[binding.assign + 1..binding.semi];
+    if plainly_no_application(value) {
+        return Class::NotALine;
+    }
     // An application's head ends at the value's own level: a callPackage only inside brackets
     // makes no line of this binding (its inner bindings are read on their own).
     let mut depth = 0usize;
@@ -334,6 +352,13 @@ in self: super: with self; {
   u = (callPackage) ./u { };
   v = callPackage ./v { }.out;
   w = x: callPackage ./w { };
+  y = final: prev: let callPackage = final.callPackage; in { z = callPackage ./z { }; };
+  aa = { pkgs, ... }@args: callPackage ./aa { inherit pkgs; };
+  ab = let callPackage = x; in callPackage ./ab { };
+  ac = with self; callPackage ./ac { };
+  ad = assert true; callPackage ./ad { };
+  ae = args@{ ... }: callPackage ./ae args;
+  af = { }: callPackage ./af { };
 }
 "#,
         );
@@ -356,6 +381,18 @@ in self: super: with self; {
         }
         text.push_str("}\n");
         agrees(&text);
+    }
+
+    #[test]
+    fn a_function_or_let_is_no_line_whatever_it_holds() {
+        let text = "{ o = final: prev: let callPackage = final.callPackage; in { a = callPackage ./a { }; };\n  p = with x; callPackage ./p { }; }";
+        let (toks, bindings) = tokens_with_bindings(text).unwrap();
+        let outer = bindings
+            .iter()
+            .find(|b| text_of(text, &toks[b.start]) == "o")
+            .unwrap();
+        assert!(matches!(classify(text, &toks, outer), Class::NotALine));
+        agrees(text);
     }
 
     #[test]

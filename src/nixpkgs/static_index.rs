@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 
-use super::file_results::{FileResults, Record};
+use super::file_results::{Encoded, FileResults};
 use super::package_set_scan::call_package_lines_in;
 use super::source_key::FileStamp;
 use super::syntax::{attr_name, attrpath_text, literal_string, normalize, SourceFile};
@@ -87,8 +87,8 @@ pub fn index_tree_reporting(root: &Path, report: &(dyn Fn(usize, usize) + Sync))
 /// An index built with the previous index's per-file results at hand.
 pub struct Incremental {
     pub index: Index,
-    /// This index's per-file results, for the next one.
-    pub files: FileResults,
+    /// This index's per-file results, for the next one (see [`super::file_results::save`]).
+    pub files: Vec<Encoded>,
     /// Package files read and parsed; the others were unchanged and taken from `previous`.
     pub files_read: usize,
 }
@@ -121,13 +121,13 @@ pub fn index_tree_incremental(
         problems: set_problems,
         ..Index::default()
     };
-    let mut files = FileResults::default();
+    let mut files = Vec::new();
     let mut files_read = 0;
     for result in run_units(root, &units, &set_jobs, report, previous) {
         index.entries.extend(result.entries);
         index.problems.extend(result.problems);
         files_read += result.files_read;
-        files.records.extend(result.records);
+        files.push(result.records);
     }
     // Each unit's entries are in name order: this sort merges runs rather than moving 100k large
     // entries around.
@@ -332,14 +332,14 @@ enum Unit {
 struct UnitResult {
     entries: Vec<Entry>,
     problems: Vec<String>,
-    records: Vec<(PathBuf, Record)>,
+    records: Encoded,
     files_read: usize,
 }
 
 /// The previous index's per-file results and this unit's, when the index keeps them.
 struct Kept<'p> {
     previous: &'p FileResults,
-    records: Vec<(PathBuf, Record)>,
+    records: Encoded,
     files_read: usize,
 }
 
@@ -370,7 +370,7 @@ fn run_units(
             let mut problems = Vec::new();
             let mut kept = previous.map(|previous| Kept {
                 previous,
-                records: Vec::new(),
+                records: Encoded::default(),
                 files_read: 0,
             });
             let package = |job: &PackageJob| {
@@ -473,15 +473,9 @@ fn package_from_file(
         ),
     };
     if let (Some(kept), Some(stamp)) = (kept, stamp) {
-        kept.records.push((
-            job.path.clone(),
-            Record {
-                stamp,
-                passed: job.passed.clone(),
-                entry: entry.clone(),
-                problems: problems[before..].to_vec(),
-            },
-        ));
+        let problems = &problems[before..];
+        kept.records
+            .push(&job.path, &stamp, &job.passed, &entry, problems);
     }
     Some(entry)
 }
@@ -496,20 +490,16 @@ fn reuse(job: &PackageJob, kept: &mut Kept, problems: &mut Vec<String>) -> Optio
         let Ok(stamp) = FileStamp::of(path) else {
             continue;
         };
-        let record = kept.previous.records.get(path)?;
+        let record = kept.previous.get(path)?;
         if record.stamp != stamp || record.passed != job.passed {
             return None;
         }
         let mut entry = record.entry.clone();
         entry.name.clone_from(&job.attr);
         problems.extend(record.problems.iter().cloned());
-        kept.records.push((
-            path.clone(),
-            Record {
-                entry: entry.clone(),
-                ..record.clone()
-            },
-        ));
+        let r = record;
+        kept.records
+            .push(path, &r.stamp, &r.passed, &entry, &r.problems);
         return Some(entry);
     }
     None
@@ -885,16 +875,23 @@ mod tests {
         write("world", &package("world", "1"));
         write("broken", "{ stdenv }: stdenv.mkDerivation { pname = ");
         let none = &|_: usize, _: usize| {};
+        // Each index's results go through the file the next one reads.
+        let saved = tempfile::tempdir().unwrap();
+        let reload = |parts: &[Encoded]| {
+            let path = saved.path().join("files.bin");
+            super::super::file_results::save(&path, parts).unwrap();
+            FileResults::load(&path)
+        };
         let first = index_tree_incremental(dir.path(), none, Some(&FileResults::default()));
         assert_eq!(first.files_read, 3);
-        let again = index_tree_incremental(dir.path(), none, Some(&first.files));
+        let again = index_tree_incremental(dir.path(), none, Some(&reload(&first.files)));
         assert_eq!(again.files_read, 0, "an unchanged tree is not read again");
         assert_eq!(again.index.entries, first.index.entries);
         assert_eq!(again.index.problems, first.index.problems);
         assert_eq!(again.index.problems.len(), 1);
         // A longer text: the stamp differs even within one tick of the file system's clock.
         write("hello", &package("hello", "2.0.1"));
-        let changed = index_tree_incremental(dir.path(), none, Some(&again.files));
+        let changed = index_tree_incremental(dir.path(), none, Some(&reload(&again.files)));
         assert_eq!(changed.files_read, 1);
         assert_eq!(
             changed.index.get("hello").unwrap().version.as_deref(),
