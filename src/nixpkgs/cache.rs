@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::encoding::{encode_entry, kind_code, kind_of, put_str, put_u32, CacheBytes, Reader};
-use super::search::{build_keys, Keys, Searchable, Span};
+use super::search::{build_keys, Keys, Masks, Searchable, Span};
 use super::{EntryKind, Index};
 
 /// Bumped whenever the encoding or the indexer's output changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"NBINDEX\0";
 
 /// A stable name for what a nixpkgs tree contains, and how it was determined.
@@ -200,6 +200,10 @@ pub fn encode(index: &Index) -> Vec<u8> {
         put_span(&mut out, k.main_program);
         put_span(&mut out, k.description);
         out.push(kind_code(Some(k.kind)));
+        let m = &k.masks;
+        for word in [m.names, m.starts, m.description[0], m.description[1]] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
     }
     out[sections_at..sections_at + 4].copy_from_slice(&problems_at.to_le_bytes());
     out[sections_at + 4..sections_at + 8].copy_from_slice(&keys_at.to_le_bytes());
@@ -239,8 +243,8 @@ fn open_cache_bytes(bytes: CacheBytes) -> Option<Searchable> {
     }
     r.at = keys_at;
     let arena = r.string()?;
-    // Fixed-size key records: nine u32 fields and a kind byte.
-    const RECORD: usize = 9 * 4 + 1;
+    // Fixed-size key records: nine u32 fields, a kind byte and four u64 masks.
+    const RECORD: usize = 9 * 4 + 1 + 4 * 8;
     let records = r.take(count.checked_mul(RECORD)?)?;
     let mut keys = Vec::with_capacity(count);
     let valid = |span: Span| {
@@ -269,6 +273,17 @@ fn open_cache_bytes(bytes: CacheBytes) -> Option<Searchable> {
             main_program: span(5),
             description: span(7),
             kind: kind_of(record[36]).unwrap_or(EntryKind::Package),
+            masks: {
+                let word = |i: usize| {
+                    let at = 37 + i * 8;
+                    u64::from_le_bytes(record[at..at + 8].try_into().unwrap_or_default())
+                };
+                Masks {
+                    names: word(0),
+                    starts: word(1),
+                    description: [word(2), word(3)],
+                }
+            },
         };
         let spans = [Some(key.name), key.pname, key.main_program, key.description];
         if !spans.into_iter().flatten().all(valid)

@@ -101,6 +101,96 @@ pub struct Keys {
     pub main_program: Option<Span>,
     pub description: Option<Span>,
     pub kind: EntryKind,
+    pub masks: Masks,
+}
+
+/// Which bytes an entry's keys hold, so that a search passes over most entries without comparing
+/// any text. A word can match a name (exactly, by prefix, or fuzzily as a subsequence) only if
+/// every byte of it is in `names`, and a one-byte word only if it also starts a name or a part of
+/// one (`starts`); it can match a description word only if every pair of adjacent bytes of it is
+/// in `description`. Any byte-to-bit mapping keeps this sound; the mapping only decides how many
+/// entries pass for nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Masks {
+    pub names: u64,
+    pub starts: u64,
+    pub description: [u64; 2],
+}
+
+fn byte_bit(b: u8) -> u64 {
+    let n = match b {
+        b'a'..=b'z' => b - b'a',
+        b'0'..=b'9' => 26 + b - b'0',
+        b'-' => 36,
+        b'_' => 37,
+        b'.' => 38,
+        other => 39 + other % 25,
+    };
+    1 << n
+}
+
+fn bytes_mask(text: &str) -> u64 {
+    text.bytes().fold(0, |mask, b| mask | byte_bit(b))
+}
+
+/// One bit of 128 for each pair of adjacent bytes.
+fn pairs_mask(text: &str) -> [u64; 2] {
+    let mut mask = [0u64; 2];
+    for pair in text.as_bytes().windows(2) {
+        let h = ((u32::from(pair[0]) << 8) | u32::from(pair[1])).wrapping_mul(0x9E37_79B1) >> 25;
+        mask[(h >> 6) as usize] |= 1 << (h & 63);
+    }
+    mask
+}
+
+impl Masks {
+    fn of(text: &KeyText) -> Self {
+        let names = [Some(text.name), text.pname, text.main_program];
+        let mut starts = 0;
+        for name in names.into_iter().flatten() {
+            starts |= name.bytes().next().map_or(0, byte_bit);
+        }
+        for part in text.name.split('.') {
+            starts |= part.bytes().next().map_or(0, byte_bit);
+        }
+        Self {
+            names: names
+                .into_iter()
+                .flatten()
+                .map(bytes_mask)
+                .fold(0, |a, b| a | b),
+            starts,
+            description: text.description.map(pairs_mask).unwrap_or_default(),
+        }
+    }
+}
+
+/// A query word's side of [`Masks`].
+struct WordMasks {
+    bytes: u64,
+    first: u64,
+    pairs: [u64; 2],
+    len: usize,
+}
+
+impl WordMasks {
+    fn new(word: &str) -> Self {
+        Self {
+            bytes: bytes_mask(word),
+            first: word.bytes().next().map_or(0, byte_bit),
+            pairs: pairs_mask(word),
+            len: word.len(),
+        }
+    }
+
+    /// False when the entry surely does not match this word; true when it may.
+    fn may_match(&self, masks: &Masks) -> bool {
+        let name = masks.names & self.bytes == self.bytes
+            && (self.len >= 2 || masks.starts & self.first != 0);
+        name || (self.len >= 3
+            && masks.description[0] & self.pairs[0] == self.pairs[0]
+            && masks.description[1] & self.pairs[1] == self.pairs[1])
+    }
 }
 
 /// The lower-cased text of one entry's keys, borrowed from the arena.
@@ -242,33 +332,39 @@ impl Searchable {
     }
 
     fn text(&self, keys: &Keys) -> KeyText<'_> {
-        let get = |span: Span| &self.arena[span.start as usize..span.end as usize];
-        let name = get(keys.name);
-        KeyText {
-            name,
-            short: &name[keys.short_start as usize..],
-            pname: keys.pname.map(get),
-            main_program: keys.main_program.map(get),
-            description: keys.description.map(get),
-        }
+        text_in(&self.arena, keys)
     }
 
     pub fn entry(&self, hit: Hit) -> Entry {
         self.entry_at(hit.entry as usize)
     }
 
-    /// Scores `keys` (which start at position `first`); `None` when cancelled.
+    /// Scores `keys` (which start at position `first`); `None` when cancelled. With a `limit`, an
+    /// entry that cannot rank among the part's `limit` best is kept with a lower bound of its
+    /// score, which spares the optimal fuzzy match (the costliest step) for most of the entries
+    /// a one- or two-letter word matches.
     fn scan(
         &self,
         query: &Query,
+        limit: usize,
         first: usize,
         keys: &[Keys],
         cancelled: &dyn Fn() -> bool,
     ) -> Option<Vec<Hit>> {
+        use std::cmp::Reverse;
         let mut matcher = Matcher::new(Config::DEFAULT);
         let words: Vec<Word> = query.words.iter().map(|w| Word::new(w)).collect();
+        let word_masks: Vec<WordMasks> = query.words.iter().map(|w| WordMasks::new(w)).collect();
         let mut hits: Vec<Hit> = Vec::new();
         let mut buf = Vec::new();
+        let mut scores: Vec<WordScore> = Vec::with_capacity(words.len());
+        // The best `limit` scores (or lower bounds of them) met so far in this part: the overall
+        // `limit` best are at least as good.
+        let mut best: std::collections::BinaryHeap<Reverse<u32>> = Default::default();
+        // Above this part's floor, an entry with one fuzzy word cannot rank whatever the others
+        // score: (every other word exact, the fuzzy one at its best) * 4 + the largest length bonus.
+        let lazy_floor =
+            (words.len().saturating_sub(1) as u32 * EXACT_ATTR + FUZZY + MAX_FUZZY) * 4 + 200;
         for (offset, keys) in keys.iter().enumerate() {
             let i = first + offset;
             if offset % 8192 == 0 && cancelled() {
@@ -284,25 +380,55 @@ impl Searchable {
                 });
                 continue;
             }
-            let mut total = 0u32;
-            let mut all = true;
+            if !word_masks.iter().all(|w| w.may_match(&keys.masks)) {
+                continue;
+            }
+            let text = self.text(keys);
+            scores.clear();
+            let floor = match best.peek() {
+                Some(Reverse(floor)) if limit > 0 && best.len() == limit => *floor,
+                _ => 0,
+            };
+            // Whether a fuzzy word's greedy score may do: only when the entry could not rank
+            // however well it scored (otherwise the optimal match is made at once).
+            let lazy = floor > lazy_floor;
             for word in &words {
-                match score_word(&self.text(keys), word, &mut matcher, &mut buf) {
-                    Some(score) => total += score,
-                    None => {
-                        all = false;
-                        break;
-                    }
+                match score_word(&text, word, lazy, &mut matcher, &mut buf) {
+                    Some(score) => scores.push(score),
+                    None => break,
                 }
             }
-            if all {
-                // Shorter names first among equals: `hello` before `hello-wayland`.
-                let length_bonus = 200u32.saturating_sub(keys.name.end - keys.name.start);
-                hits.push(Hit {
-                    entry: i as u32,
-                    score: total * 4 + length_bonus,
-                });
+            if scores.len() < words.len() {
+                continue;
             }
+            // Shorter names first among equals: `hello` before `hello-wayland`.
+            let length_bonus = 200u32.saturating_sub(keys.name.end - keys.name.start);
+            let total = |scores: &[WordScore], bound: fn(&WordScore) -> u32| {
+                scores.iter().map(bound).sum::<u32>() * 4 + length_bonus
+            };
+            let lower = total(&scores, |s| s.score);
+            let score = if lower == total(&scores, WordScore::upper)
+                || total(&scores, WordScore::upper) < floor
+            {
+                lower
+            } else {
+                for (score, word) in scores.iter_mut().zip(&words) {
+                    if !score.settled {
+                        *score = settle(&text, word, &mut matcher, &mut buf);
+                    }
+                }
+                total(&scores, |s| s.score)
+            };
+            if limit > 0 && score > floor {
+                if best.len() == limit {
+                    best.pop();
+                }
+                best.push(Reverse(score));
+            }
+            hits.push(Hit {
+                entry: i as u32,
+                score,
+            });
         }
         Some(hits)
     }
@@ -323,7 +449,7 @@ impl Searchable {
         };
         let chunk = self.keys.len().div_ceil(threads).max(1);
         let parts: Vec<Option<Vec<Hit>>> = if threads == 1 {
-            vec![self.scan(query, 0, &self.keys, cancelled)]
+            vec![self.scan(query, limit, 0, &self.keys, cancelled)]
         } else {
             let stop = std::sync::atomic::AtomicBool::new(false);
             let stop = &stop;
@@ -337,13 +463,13 @@ impl Searchable {
                     .skip(1)
                     .map(|(n, keys)| {
                         scope.spawn(move || {
-                            self.scan(query, n * chunk, keys, &|| {
+                            self.scan(query, limit, n * chunk, keys, &|| {
                                 stop.load(std::sync::atomic::Ordering::Relaxed)
                             })
                         })
                     })
                     .collect();
-                let mine = self.scan(query, 0, first, &|| {
+                let mine = self.scan(query, limit, 0, first, &|| {
                     let gone = cancelled();
                     if gone {
                         stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -360,12 +486,16 @@ impl Searchable {
             hits.extend(part?);
         }
         let matched = hits.len();
+        // Ties by name, then by position (names repeat only in hand-made indexes).
         let by_rank = |a: &Hit, b: &Hit| {
-            b.score.cmp(&a.score).then_with(|| {
-                self.text(&self.keys[a.entry as usize])
-                    .name
-                    .cmp(self.text(&self.keys[b.entry as usize]).name)
-            })
+            b.score
+                .cmp(&a.score)
+                .then_with(|| {
+                    self.text(&self.keys[a.entry as usize])
+                        .name
+                        .cmp(self.text(&self.keys[b.entry as usize]).name)
+                })
+                .then(a.entry.cmp(&b.entry))
         };
         if hits.len() > limit && limit > 0 {
             hits.select_nth_unstable_by(limit - 1, by_rank);
@@ -391,6 +521,19 @@ impl Searchable {
             .iter()
             .map(|hit| self.entry(*hit).name.clone())
             .collect()
+    }
+}
+
+/// The text of `keys` in `arena`.
+fn text_in<'a>(arena: &'a str, keys: &Keys) -> KeyText<'a> {
+    let get = |span: Span| &arena[span.start as usize..span.end as usize];
+    let name = get(keys.name);
+    KeyText {
+        name,
+        short: &name[keys.short_start as usize..],
+        pname: keys.pname.map(get),
+        main_program: keys.main_program.map(get),
+        description: keys.description.map(get),
     }
 }
 
@@ -420,14 +563,17 @@ fn keys_of(entry: &Entry, arena: &mut String) -> Keys {
     let name = push_lower(arena, &entry.name);
     let lowered = &arena[name.start as usize..name.end as usize];
     let short_start = (lowered.len() - super::last_segment(lowered).len()) as u32;
-    Keys {
+    let mut keys = Keys {
         name,
         short_start,
         pname: entry.pname.as_deref().map(|p| push_lower(arena, p)),
         main_program: entry.main_program.as_deref().map(|p| push_lower(arena, p)),
         description: entry.description.as_deref().map(|d| push_lower(arena, d)),
         kind: entry.kind(),
-    }
+        masks: Masks::default(),
+    };
+    keys.masks = Masks::of(&text_in(arena, &keys));
+    keys
 }
 
 /// True when the bytes of `needle` occur in `haystack` in order: a cheap test that rejects most
@@ -458,58 +604,123 @@ impl<'a> Word<'a> {
     }
 }
 
+/// One word's score for one entry. A fuzzy match's score is first the greedy match's, a lower
+/// bound of the optimal one (the same alignment or a worse one), and `settled` once the optimal
+/// match has been made.
+#[derive(Clone, Copy, Debug)]
+struct WordScore {
+    score: u32,
+    settled: bool,
+}
+
+impl WordScore {
+    fn settled(score: u32) -> Self {
+        Self {
+            score,
+            settled: true,
+        }
+    }
+
+    /// The most this word can score once settled.
+    fn upper(&self) -> u32 {
+        if self.settled {
+            self.score
+        } else {
+            FUZZY + MAX_FUZZY
+        }
+    }
+}
+
+/// Fuzzy scores above this count as this.
+const MAX_FUZZY: u32 = 1_999;
+
 fn score_word(
     keys: &KeyText,
     word: &Word,
+    lazy: bool,
     matcher: &mut Matcher,
     buf: &mut Vec<char>,
-) -> Option<u32> {
+) -> Option<WordScore> {
     let finder = &word.finder;
     let word = word.text;
     let short = keys.short;
+    let tier = |score| Some(WordScore::settled(score));
     if short == word || keys.name == word {
-        return Some(EXACT_ATTR);
+        return tier(EXACT_ATTR);
     }
     if keys.pname == Some(word) {
-        return Some(EXACT_PNAME);
+        return tier(EXACT_PNAME);
     }
     if keys.main_program == Some(word) {
-        return Some(EXACT_PROGRAM);
+        return tier(EXACT_PROGRAM);
     }
     if short.starts_with(word) {
-        return Some(ATTR_PREFIX);
+        return tier(ATTR_PREFIX);
     }
     if keys.name.starts_with(word) || keys.name.split('.').any(|part| part.starts_with(word)) {
-        return Some(PATH_PREFIX);
+        return tier(PATH_PREFIX);
     }
     if keys.pname.is_some_and(|p| p.starts_with(word)) {
-        return Some(PNAME_PREFIX);
+        return tier(PNAME_PREFIX);
     }
     if word.len() >= 2 && is_subsequence(word.as_bytes(), keys.name.as_bytes()) {
-        // Keep the needle's ASCII form: nucleo never matches a Unicode needle in an ASCII haystack.
-        let needle = Utf32Str::new(word, buf);
-        let mut hay_buf = Vec::new();
-        let fuzzy = matcher
-            .fuzzy_match(Utf32Str::new(short, &mut hay_buf), needle)
-            .or_else(|| {
-                // A top-level name is its own short name: no second try on the same text.
-                (short.len() < keys.name.len())
-                    .then(|| matcher.fuzzy_match(Utf32Str::new(keys.name, &mut hay_buf), needle))
-                    .flatten()
+        // Demand a reasonable density: nucleo scores ~16 per matched character.
+        let threshold = 12 * word.chars().count() as u32;
+        // In ASCII the greedy match finds a match exactly when the optimal one does, and scores
+        // no more than it: when it already clears the threshold, the optimal match waits until
+        // the entry may rank (see `Searchable::scan`).
+        if lazy && word.is_ascii() && keys.name.is_ascii() {
+            let greedy = fuzzy(keys, word, buf, |hay, needle| {
+                matcher.fuzzy_match_greedy(hay, needle)
             });
-        if let Some(score) = fuzzy {
-            // Demand a reasonable density: nucleo scores ~16 per matched character.
-            if u32::from(score) >= 12 * word.chars().count() as u32 {
-                return Some(FUZZY + u32::from(score).min(1_999));
+            if let Some(score) = greedy.map(u32::from).filter(|&s| s >= threshold) {
+                return Some(WordScore {
+                    score: FUZZY + score.min(MAX_FUZZY),
+                    settled: false,
+                });
             }
+        }
+        let optimal = fuzzy(keys, word, buf, |hay, needle| {
+            matcher.fuzzy_match(hay, needle)
+        });
+        if let Some(score) = optimal.map(u32::from).filter(|&s| s >= threshold) {
+            return tier(FUZZY + score.min(MAX_FUZZY));
         }
     }
     if let Some(description) = keys.description {
         if word.len() >= 3 && contains_word_prefix(description, finder) {
-            return Some(DESCRIPTION);
+            return tier(DESCRIPTION);
         }
     }
     None
+}
+
+/// A fuzzy match of `word` in the entry's short name, else (when the short name holds no match)
+/// in its whole name.
+fn fuzzy(
+    keys: &KeyText,
+    word: &str,
+    buf: &mut Vec<char>,
+    mut matcher: impl FnMut(Utf32Str, Utf32Str) -> Option<u16>,
+) -> Option<u16> {
+    // Keep the needle's ASCII form: nucleo never matches a Unicode needle in an ASCII haystack.
+    let needle = Utf32Str::new(word, buf);
+    let mut hay_buf = Vec::new();
+    matcher(Utf32Str::new(keys.short, &mut hay_buf), needle).or_else(|| {
+        // A top-level name is its own short name: no second try on the same text.
+        (keys.short.len() < keys.name.len())
+            .then(|| matcher(Utf32Str::new(keys.name, &mut hay_buf), needle))
+            .flatten()
+    })
+}
+
+/// The optimal fuzzy score of a word whose greedy match cleared the threshold (so the optimal
+/// one, no lower, does too).
+fn settle(keys: &KeyText, word: &Word, matcher: &mut Matcher, buf: &mut Vec<char>) -> WordScore {
+    let optimal = fuzzy(keys, word.text, buf, |hay, needle| {
+        matcher.fuzzy_match(hay, needle)
+    });
+    WordScore::settled(FUZZY + optimal.map_or(0, u32::from).min(MAX_FUZZY))
 }
 
 /// True when some word of `text` starts with `word`.
@@ -574,6 +785,44 @@ mod tests {
         assert!(map.contains(&"builtins.mapAttrs".to_string()), "{map:?}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Neither the byte masks nor the ranking floor change what matches or how it ranks.
+        #[test]
+        fn masks_and_the_ranking_floor_change_no_result(
+            names in proptest::collection::vec("[a-cé][a-cé.-]{0,9}", 1..80),
+            descriptions in proptest::collection::vec("[a-cé ]{0,24}", 1..80),
+            query in "[a-cé][a-cé .-]{0,6}",
+            limit in 1usize..6,
+        ) {
+            let entries: Vec<Entry> = names
+                .iter()
+                .zip(descriptions.iter().cycle())
+                .map(|(name, description)| Entry {
+                    name: name.clone(),
+                    pname: Some(name.replace('.', "")),
+                    description: Some(description.clone()),
+                    kind: Some(EntryKind::Package),
+                    ..Entry::default()
+                })
+                .collect();
+            let s = Searchable::new(Arc::new(Index { entries, problems: vec![] }));
+            let q = Query::parse(&query, Scope::All);
+            let all = s.search(&q, usize::MAX, &|| false).unwrap();
+            let limited = s.search(&q, limit, &|| false).unwrap();
+            proptest::prop_assert_eq!(limited.matched, all.matched);
+            proptest::prop_assert_eq!(&limited.hits[..], &all.hits[..limit.min(all.hits.len())]);
+            // Every entry scored without the masks' help.
+            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+            let words: Vec<Word> = q.words.iter().map(|w| Word::new(w)).collect();
+            let expected = s.keys.iter().filter(|keys| {
+                let text = s.text(keys);
+                words.iter().all(|w| score_word(&text, w, false, &mut matcher, &mut buf).is_some())
+            }).count();
+            proptest::prop_assert_eq!(all.matched, expected);
+        }
+    }
+
     #[test]
     fn parallel_scan_equals_single_scan_and_can_be_cancelled() {
         let entries: Vec<Entry> = (0..30_000)
@@ -591,7 +840,7 @@ mod tests {
         for q in ["json", "pkg12", "tool 99", "zzz"] {
             let query = Query::parse(q, Scope::All);
             let parallel = s.search(&query, 50, &|| false).unwrap();
-            let mut single = s.scan(&query, 0, &s.keys, &|| false).unwrap();
+            let mut single = s.scan(&query, 0, 0, &s.keys, &|| false).unwrap();
             assert_eq!(parallel.matched, single.len(), "{q}");
             single.sort_by(|a, b| {
                 b.score.cmp(&a.score).then(
