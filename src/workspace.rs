@@ -237,13 +237,20 @@ pub fn file_results_path(workspace: &Workspace, root: &Path) -> PathBuf {
     )
 }
 
+/// A built index, and how many package files were read for it (the others were unchanged since
+/// the last index and their recorded results used).
+pub struct BuiltIndex {
+    pub index: Index,
+    pub files_read: usize,
+}
+
 /// Builds the package/function index for a nixpkgs source: static parse of the tree, the recorded
 /// evaluation for the demo, and builtins (the installed Nix's, with the embedded docs filling in).
 pub fn build_index(
     workspace: &Workspace,
     root: &Path,
     report: &(dyn Fn(usize, usize) + Sync),
-) -> Index {
+) -> BuiltIndex {
     // The previous index's per-file results: only files changed since are read again.
     let files_path = file_results_path(workspace, root);
     let previous = crate::nixpkgs::file_results::FileResults::load(&files_path);
@@ -254,6 +261,7 @@ pub fn build_index(
     // Freeing 100k records costs more than the rest of a no-change re-index: done aside.
     let files = built.files;
     std::thread::spawn(move || drop((previous, files)));
+    let files_read = built.files_read;
     let mut index = built.index;
     if let (Some(NixpkgsSource::Demo { .. }), Some(demo)) =
         (&workspace.nixpkgs.found, &workspace.demo_dir)
@@ -266,7 +274,7 @@ pub fn build_index(
     }
     add_builtins(&mut index, workspace);
     index.sort();
-    index
+    BuiltIndex { index, files_read }
 }
 
 /// The searchable index for the workspace's nixpkgs: opened from the cache when it is current
@@ -289,7 +297,7 @@ pub fn load_searchable(
     if let Some(searchable) = cache::open(&path) {
         return Ok(searchable);
     }
-    let index = build_index(workspace, root, &|_, _| {});
+    let index = build_index(workspace, root, &|_, _| {}).index;
     if std::fs::create_dir_all(&workspace.cache_dir).is_ok() && cache::save(&path, &index).is_ok() {
         record_cache_source(workspace, root, &path);
     }

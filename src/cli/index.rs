@@ -23,10 +23,15 @@ pub struct IndexArgs {
     /// channel's packages.json).
     #[arg(long, value_name = "FILE")]
     from_json: Option<PathBuf>,
-    /// Re-read the tree even when its identity (store path, git revision and index) says the
-    /// cache is current, e.g. to pick up unstaged edits in a git checkout.
+    /// Re-read every file of the tree, even when its identity (store path, git revision and
+    /// index) says the cache is current.
     #[arg(long)]
     force: bool,
+    /// Check every package file's size, time and inode against the last index even when the
+    /// tree's identity says the cache is current, and read again only the files that changed
+    /// (picks up uncommitted edits in a git checkout).
+    #[arg(long, conflicts_with = "force")]
+    check_files: bool,
 }
 
 /// A progress bar on stderr. indicatif draws nothing when stderr is not a terminal, so logs and
@@ -77,7 +82,7 @@ pub(super) fn run(context: &Context, args: IndexArgs) -> Result<ExitCode, Failur
     // Worked out before reading, so a file changed while indexing makes the next command re-index.
     let identity = cache::identity(&root);
     let path = workspace::index_cache_path_for(&workspace, &identity);
-    if !args.force && !args.eval && args.from_json.is_none() {
+    if !args.force && !args.check_files && !args.eval && args.from_json.is_none() {
         if let Some(entries) = cache::open(&path) {
             print_unchanged(entries.len(), &identity, started.elapsed(), &path);
             leave_to_exit(entries);
@@ -89,9 +94,10 @@ pub(super) fn run(context: &Context, args: IndexArgs) -> Result<ExitCode, Failur
         let _ = std::fs::remove_file(workspace::file_results_path(&workspace, &root));
     }
     let progress = Progress::new("parsing");
-    let mut index = workspace::build_index(&workspace, &root, &|done, total| {
+    let built = workspace::build_index(&workspace, &root, &|done, total| {
         progress.update(done, total)
     });
+    let mut index = built.index;
     progress.finish();
     let static_time = started.elapsed();
     if let Some(file) = &args.from_json {
@@ -107,7 +113,8 @@ pub(super) fn run(context: &Context, args: IndexArgs) -> Result<ExitCode, Failur
         .map_err(|e| Failure::io(&workspace.cache_dir, e))?;
     cache::save(&path, &index).map_err(|e| Failure::io(&path, e))?;
     workspace::record_cache_source(&workspace, &root, &path);
-    print_summary(&index, started.elapsed(), static_time, &path, &identity);
+    let times = (started.elapsed(), static_time);
+    print_summary(&index, times, built.files_read, &path, &identity);
     leave_to_exit(index);
     Ok(ExitCode::SUCCESS)
 }
@@ -115,7 +122,7 @@ pub(super) fn run(context: &Context, args: IndexArgs) -> Result<ExitCode, Failur
 fn print_unchanged(entries: usize, identity: &Identity, checked: Duration, path: &Path) {
     let _ = writeln!(
         std::io::stdout(),
-        "{entries} entries, unchanged (identity: {}; checked in {:.1} ms; --force re-reads the tree)\ncache: {}",
+        "{entries} entries, unchanged (identity: {}; checked in {:.1} ms; --check-files looks for uncommitted edits, --force re-reads the tree)\ncache: {}",
         identity.how,
         checked.as_secs_f64() * 1000.0,
         path.display()
@@ -159,11 +166,18 @@ fn evaluate(workspace: &Workspace, index: &mut Index, root: &Path) -> Result<(),
     Ok(())
 }
 
-fn print_summary(index: &Index, total: Duration, parse: Duration, path: &Path, id: &Identity) {
+/// `times`: the whole command's and the static parse's.
+fn print_summary(
+    index: &Index,
+    (total, parse): (Duration, Duration),
+    files_read: usize,
+    path: &Path,
+    id: &Identity,
+) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{} packages, {} lib functions, {} builtins in {:.2}s (static parse {:.2}s)",
+        "{} packages, {} lib functions, {} builtins in {:.2}s (static parse {:.2}s, {files_read} package files read, unchanged ones taken from the last index)",
         index.count(EntryKind::Package),
         index.count(EntryKind::Function),
         index.count(EntryKind::Builtin),

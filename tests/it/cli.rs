@@ -519,3 +519,68 @@ fn a_missing_pinned_nixpkgs_is_named_and_builtins_still_answer() {
         .code(3)
         .stderr(predicate::str::contains("no `noSuchFunctionAnywhere`"));
 }
+
+/// A git checkout of nixpkgs is known by its revision: an uncommitted edit leaves the cache
+/// current for `search` and a plain `index` (cheap), and `index --check-files` finds it by the
+/// files' stamps and reads only that file again.
+#[test]
+fn check_files_picks_up_an_uncommitted_edit_in_a_git_checkout() {
+    if !crate::require("git") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let tree = home.path().join("nixpkgs");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("nixpkgs-mini"))
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(&tree)
+            .args(["-c", "user.email=t@localhost", "-c", "user.name=t"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "."]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "tree"]);
+    let run = |args: &[&str]| {
+        let mut cmd = Command::cargo_bin("nixbench").unwrap();
+        cmd.current_dir(home.path())
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("NIX_PATH", "")
+            .args(args)
+            .arg("--nixpkgs")
+            .arg(&tree);
+        cmd.assert()
+    };
+    run(&["index"]).success();
+    let package = tree.join("pkgs/by-name/gr/greeter/package.nix");
+    let text = std::fs::read_to_string(&package).unwrap();
+    std::fs::write(
+        &package,
+        text.replace("version = \"1.0.0\";", "version = \"1.0.1-dev\";"),
+    )
+    .unwrap();
+    run(&["index"])
+        .success()
+        .stdout(predicate::str::contains(
+            "unchanged (identity: git revision",
+        ))
+        .stdout(predicate::str::contains("--check-files"));
+    // The file is read once for greeter and once for greeter-static (all-packages.nix calls it
+    // again with another `hello`); the other package files are not read.
+    run(&["index", "--check-files"])
+        .success()
+        .stdout(predicate::str::contains("2 package files read"));
+    run(&["doc", "greeter", "--json"])
+        .success()
+        .stdout(predicate::str::contains("\"version\": \"1.0.1-dev\""));
+}
