@@ -4,31 +4,39 @@
 //! because the identity is exactly what changes between the two indexes.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use super::encoding::{encode_entry, put_str, put_u32, Reader};
+use super::encoding::{decode_entry_from, encode_entry, put_str, put_u32, Reader};
 use super::source_key::FileStamp;
 use super::Entry;
 
 const MAGIC: &[u8; 8] = b"NBFILES\0";
 /// Bumped with the indexer's output or this encoding, like the index cache's format.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
-/// One file's result: what it said when it had this stamp, given these passed arguments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub stamp: FileStamp,
-    pub passed: Vec<String>,
-    pub entry: Entry,
-    pub problems: Vec<String>,
+/// The previous index's records, as saved: each is decoded only when its file is looked up,
+/// and kept for the next index byte for byte when its file has not changed.
+#[derive(Debug, Default)]
+pub struct FileResults {
+    bytes: Vec<u8>,
+    /// Where each record starts, by a hash of its path (the record's own path is compared on
+    /// lookup, so a collision is a miss: the file is read again).
+    by_path: HashMap<u64, u32>,
 }
 
-/// The previous index's records by the path the file was read from (the path's bytes: hashing
-/// them is cheaper than hashing a `Path` component by component).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FileResults {
-    pub records: HashMap<OsString, Record>,
+/// A previous record whose file has the same stamp and was passed the same names.
+pub struct Unchanged<'a> {
+    pub entry: Entry,
+    pub problems: Vec<String>,
+    /// The record as saved, to keep as it is.
+    pub record: &'a [u8],
+}
+
+fn path_hash(path: &[u8]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl FileResults {
@@ -36,13 +44,84 @@ impl FileResults {
     pub fn load(path: &Path) -> Self {
         std::fs::read(path)
             .ok()
-            .and_then(|bytes| decode(&bytes))
+            .and_then(index_records)
             .unwrap_or_default()
     }
 
-    pub fn get(&self, path: &Path) -> Option<&Record> {
-        self.records.get(path.as_os_str())
+    pub fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
     }
+
+    /// The record of the file at `path` when it has this stamp and these passed names; `None`
+    /// when there is none or it is out of date.
+    pub fn unchanged(
+        &self,
+        path: &Path,
+        stamp: &FileStamp,
+        passed: &[String],
+    ) -> Option<Unchanged<'_>> {
+        let wanted = path.as_os_str().as_encoded_bytes();
+        let at = *self.by_path.get(&path_hash(wanted))? as usize;
+        let mut r = Reader {
+            bytes: &self.bytes,
+            at,
+        };
+        let length = r.u32()? as usize;
+        let record = self.bytes.get(at..at + 4 + length)?;
+        if r.str()?.as_bytes() != wanted || read_stamp(&mut r)? != *stamp {
+            return None;
+        }
+        let count = r.u32()? as usize;
+        if count != passed.len() {
+            return None;
+        }
+        for name in passed {
+            if r.str()? != name {
+                return None;
+            }
+        }
+        let problems = (0..r.u32()?)
+            .map(|_| r.string())
+            .collect::<Option<Vec<_>>>()?;
+        let entry = decode_entry_from(&mut r)?;
+        Some(Unchanged {
+            entry,
+            problems,
+            record,
+        })
+    }
+}
+
+fn read_stamp(r: &mut Reader) -> Option<FileStamp> {
+    let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+    Some(FileStamp {
+        size: u64_of(r.take(8)?),
+        mtime_nanos: i128::from_le_bytes(r.take(16)?.try_into().ok()?),
+        inode: u64_of(r.take(8)?),
+        device: u64_of(r.take(8)?),
+    })
+}
+
+/// Finds where each record starts (each is prefixed by its length), decoding only its path.
+fn index_records(bytes: Vec<u8>) -> Option<FileResults> {
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
+    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
+        return None;
+    }
+    let count = r.u32()? as usize;
+    let mut by_path = HashMap::with_capacity(count.min(1 << 20));
+    for _ in 0..count {
+        let at = r.at;
+        let length = r.u32()? as usize;
+        let path = r.str()?;
+        by_path.insert(path_hash(path.as_bytes()), at as u32);
+        r.at = at + 4;
+        r.take(length)?;
+    }
+    Some(FileResults { bytes, by_path })
 }
 
 /// Records written as they are made, by each worker into its own part: the index keeps no copy
@@ -63,6 +142,8 @@ impl Encoded {
         problems: &[String],
     ) {
         let out = &mut self.bytes;
+        let start = out.len();
+        put_u32(out, 0);
         put_str(out, &path.to_string_lossy());
         out.extend_from_slice(&stamp.size.to_le_bytes());
         out.extend_from_slice(&stamp.mtime_nanos.to_le_bytes());
@@ -75,6 +156,14 @@ impl Encoded {
             }
         }
         encode_entry(out, entry);
+        let length = (out.len() - start - 4) as u32;
+        out[start..start + 4].copy_from_slice(&length.to_le_bytes());
+        self.count += 1;
+    }
+
+    /// Keeps a previous record as it was saved.
+    pub fn push_record(&mut self, record: &[u8]) {
+        self.bytes.extend_from_slice(record);
         self.count += 1;
     }
 
@@ -100,71 +189,47 @@ pub fn save(path: &Path, parts: &[Encoded]) -> std::io::Result<()> {
     crate::fsutil::write_atomic_cache(path, &out)
 }
 
-fn decode(bytes: &[u8]) -> Option<FileResults> {
-    let mut r = Reader { bytes, at: 0 };
-    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
-        return None;
-    }
-    let count = r.u32()? as usize;
-    let mut records = HashMap::with_capacity(count.min(1 << 20));
-    let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-    for _ in 0..count {
-        let path = OsString::from(r.string()?);
-        let stamp = FileStamp {
-            size: u64_of(r.take(8)?),
-            mtime_nanos: i128::from_le_bytes(r.take(16)?.try_into().ok()?),
-            inode: u64_of(r.take(8)?),
-            device: u64_of(r.take(8)?),
-        };
-        let mut lists = [Vec::new(), Vec::new()];
-        for list in &mut lists {
-            for _ in 0..r.u32()? {
-                list.push(r.string()?);
-            }
-        }
-        let [passed, problems] = lists;
-        let entry = super::encoding::decode_entry_from(&mut r)?;
-        records.insert(
-            path,
-            Record {
-                stamp,
-                passed,
-                entry,
-                problems,
-            },
-        );
-    }
-    Some(FileResults { records })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn round_trips() {
+    fn round_trips_and_keeps_records_as_saved() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.nix");
         std::fs::write(&file, "{ }").unwrap();
-        let record = Record {
-            stamp: FileStamp::of(&file).unwrap(),
-            passed: vec!["version".into()],
-            entry: Entry {
-                name: "a".into(),
-                pname: Some("a".into()),
-                ..Entry::default()
-            },
-            problems: vec!["a.nix:1:1: odd".into()],
+        let stamp = FileStamp::of(&file).unwrap();
+        let passed = vec!["version".to_string()];
+        let entry = Entry {
+            name: "a".into(),
+            pname: Some("a".into()),
+            ..Entry::default()
         };
+        let problems = vec!["a.nix:1:1: odd".to_string()];
         let mut parts = [Encoded::default(), Encoded::default()];
-        let r = &record;
-        parts[1].push(&file, &r.stamp, &r.passed, &r.entry, &r.problems);
+        parts[1].push(&file, &stamp, &passed, &entry, &problems);
         let saved = dir.path().join("files.bin");
         save(&saved, &parts).unwrap();
         let loaded = FileResults::load(&saved);
-        assert_eq!(loaded.records.len(), 1);
-        assert_eq!(loaded.get(&file), Some(&record));
+        let found = loaded.unchanged(&file, &stamp, &passed).unwrap();
+        assert_eq!((&found.entry, &found.problems), (&entry, &problems));
+        // Kept byte for byte, the record reads back the same.
+        let mut again = Encoded::default();
+        again.push_record(found.record);
+        save(&saved, &[again]).unwrap();
+        let reloaded = FileResults::load(&saved);
+        assert_eq!(
+            reloaded.unchanged(&file, &stamp, &passed).unwrap().entry,
+            entry
+        );
+        // Another stamp, other passed names or another path: no record.
+        let other = FileStamp { size: 9, ..stamp };
+        assert!(reloaded.unchanged(&file, &other, &passed).is_none());
+        assert!(reloaded.unchanged(&file, &stamp, &[]).is_none());
+        assert!(reloaded
+            .unchanged(&dir.path().join("b.nix"), &stamp, &passed)
+            .is_none());
         std::fs::write(&saved, "damaged").unwrap();
-        assert!(FileResults::load(&saved).records.is_empty());
+        assert!(FileResults::load(&saved).is_empty());
     }
 }

@@ -406,10 +406,12 @@ impl Searchable {
             let total = |scores: &[WordScore], bound: fn(&WordScore) -> u32| {
                 scores.iter().map(bound).sum::<u32>() * 4 + length_bonus
             };
-            let lower = total(&scores, |s| s.score);
-            let score = if lower == total(&scores, WordScore::upper)
-                || total(&scores, WordScore::upper) < floor
-            {
+            let (lower, upper) = (
+                total(&scores, |s| s.score),
+                total(&scores, WordScore::upper),
+            );
+            // An entry below the floor keeps its lower bound: it is counted, never shown.
+            let score = if lower == upper || upper < floor {
                 lower
             } else {
                 for (score, word) in scores.iter_mut().zip(&words) {

@@ -483,23 +483,24 @@ fn package_from_file(
 /// The recorded result of a package file that has not changed since the previous index (one
 /// `stat`, the same fallback as reading it), noted for the next index too.
 fn reuse(job: &PackageJob, kept: &mut Kept, problems: &mut Vec<String>) -> Option<Entry> {
-    if kept.previous.records.is_empty() {
+    if kept.previous.is_empty() {
         return None;
     }
     for path in std::iter::once(&job.path).chain(job.fallback.as_ref()) {
         let Ok(stamp) = FileStamp::of(path) else {
             continue;
         };
-        let record = kept.previous.get(path)?;
-        if record.stamp != stamp || record.passed != job.passed {
-            return None;
+        let found = kept.previous.unchanged(path, &stamp, &job.passed)?;
+        let mut entry = found.entry;
+        if entry.name == job.attr {
+            kept.records.push_record(found.record);
+        } else {
+            entry.name.clone_from(&job.attr);
+            let passed = &job.passed;
+            kept.records
+                .push(path, &stamp, passed, &entry, &found.problems);
         }
-        let mut entry = record.entry.clone();
-        entry.name.clone_from(&job.attr);
-        problems.extend(record.problems.iter().cloned());
-        let r = record;
-        kept.records
-            .push(path, &r.stamp, &r.passed, &entry, &r.problems);
+        problems.extend(found.problems);
         return Some(entry);
     }
     None
