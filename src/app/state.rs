@@ -235,28 +235,24 @@ pub struct ResultRow {
     pub version: String,
 }
 
-impl PackagesState {
-    /// Decodes the rows of new results.
-    pub fn refresh_rows(&mut self) {
-        let Some(searchable) = self.index.ready() else {
-            self.rows.clear();
-            return;
-        };
-        self.rows = self
-            .results
-            .hits
-            .iter()
-            .map(|hit| {
-                let entry = searchable.entry(*hit);
-                ResultRow {
-                    kind: entry.kind().label(),
-                    version: entry.version.unwrap_or_default(),
-                    name: entry.name,
-                }
-            })
-            .collect();
-    }
+/// The rows of a search's results, decoded from the index (by the search's worker, so the loop
+/// only swaps them in).
+pub fn result_rows(searchable: &Searchable, results: &Results) -> Vec<ResultRow> {
+    results
+        .hits
+        .iter()
+        .map(|hit| {
+            let entry = searchable.entry(*hit);
+            ResultRow {
+                kind: entry.kind().label(),
+                version: entry.version.unwrap_or_default(),
+                name: entry.name,
+            }
+        })
+        .collect()
+}
 
+impl PackagesState {
     /// Decodes and highlights the selected entry again if the selection (or the index) changed
     /// since, and its source excerpt if a new one arrived.
     pub fn refresh_selected(&mut self, colours: super::highlight::Syntax) {

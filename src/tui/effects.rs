@@ -109,9 +109,11 @@ fn search(state: &AppState, ctx: &Context, generation: u64, query: Query) {
     ctx.spawn_blocking(move |tx| {
         let cancelled = || latest.load(Ordering::Relaxed) != generation;
         if let Some(results) = searchable.search(&query, SEARCH_LIMIT, &cancelled) {
+            let rows = crate::app::state::result_rows(&searchable, &results);
             let _ = tx.send(Msg::SearchDone {
                 generation,
                 results,
+                rows,
             });
         }
     });

@@ -41,6 +41,7 @@ fn demo_state() -> AppState {
         &mut state,
         Msg::SearchDone {
             generation,
+            rows: nixbench::app::state::result_rows(&searchable, &results),
             results,
         },
     );
@@ -218,6 +219,7 @@ fn packages_function_docs() {
         &mut state,
         Msg::SearchDone {
             generation,
+            rows: nixbench::app::state::result_rows(&searchable, &results),
             results,
         },
     );
@@ -411,6 +413,7 @@ fn details_ask_for_and_show_the_source_excerpt() {
         &mut state,
         Msg::SearchDone {
             generation,
+            rows: nixbench::app::state::result_rows(&searchable, &results),
             results,
         },
     );

@@ -45,6 +45,8 @@ pub enum Msg {
     SearchDone {
         generation: u64,
         results: Results,
+        /// The results' rows (see [`crate::app::state::result_rows`]).
+        rows: Vec<crate::app::state::ResultRow>,
     },
     /// A graph finished loading; `build_time` tells which one.
     GraphLoaded {
@@ -188,7 +190,8 @@ fn handle(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::SearchDone {
             generation,
             results,
-        } => search_done(state, generation, results, &mut effects),
+            rows,
+        } => search_done(state, generation, results, rows, &mut effects),
         Msg::GraphLoaded { build_time, result } => {
             let loaded = match result {
                 Ok(data) => Load::Ready(data),

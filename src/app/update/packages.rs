@@ -33,11 +33,12 @@ pub(super) fn search_done(
     state: &mut AppState,
     generation: u64,
     results: Results,
+    rows: Vec<crate::app::state::ResultRow>,
     effects: &mut Vec<Effect>,
 ) {
     if generation == state.packages.generation {
         state.packages.results = results;
-        state.packages.refresh_rows();
+        state.packages.rows = rows;
         state.packages.searching = false;
         state.packages.selected = 0;
         state.packages.detail_scroll = 0;
