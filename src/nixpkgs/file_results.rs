@@ -167,13 +167,6 @@ impl Encoded {
         self.count += 1;
     }
 
-    pub fn len(&self) -> usize {
-        self.count as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
 }
 
 /// Saves the parts' records as one results file.
