@@ -166,7 +166,6 @@ impl Encoded {
         self.bytes.extend_from_slice(record);
         self.count += 1;
     }
-
 }
 
 /// Saves the parts' records as one results file.

@@ -6,9 +6,14 @@ use predicates::prelude::*;
 use crate::{fixture, stdout_json};
 
 fn nixbench() -> Command {
+    nixbench_at(&tempfile::tempdir().unwrap().keep())
+}
+
+/// nixbench with `home` as its home, cache and config, run from `home`.
+fn nixbench_at(home: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("nixbench").unwrap();
-    let home = tempfile::tempdir().unwrap().keep();
-    cmd.env("HOME", &home)
+    cmd.current_dir(home)
+        .env("HOME", home)
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_CONFIG_HOME", home.join("config"));
     cmd
@@ -443,11 +448,8 @@ fn from_json_works_where_the_locked_nixpkgs_is_absent() {
     .unwrap();
     let json = fixture("golden/nix-2.8.0/nix-env-qaP.json");
     let run = |dir: &std::path::Path, args: &[&str]| {
-        let mut cmd = Command::cargo_bin("nixbench").unwrap();
+        let mut cmd = nixbench_at(home.path());
         cmd.current_dir(dir)
-            .env("HOME", home.path())
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("NIX_PATH", "")
             .args(args)
             .arg("--from-json")
@@ -550,12 +552,8 @@ fn check_files_picks_up_an_uncommitted_edit_in_a_git_checkout() {
     git(&["add", "-A"]);
     git(&["commit", "-qm", "tree"]);
     let run = |args: &[&str]| {
-        let mut cmd = Command::cargo_bin("nixbench").unwrap();
-        cmd.current_dir(home.path())
-            .env("HOME", home.path())
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("NIX_PATH", "")
+        let mut cmd = nixbench_at(home.path());
+        cmd.env("NIX_PATH", "")
             .args(args)
             .arg("--nixpkgs")
             .arg(&tree);
