@@ -200,6 +200,8 @@ struct KeyText<'a> {
     pname: Option<&'a str>,
     main_program: Option<&'a str>,
     description: Option<&'a str>,
+    /// [`Masks::starts`].
+    starts: u64,
 }
 
 /// Where the entries behind the keys live.
@@ -536,6 +538,7 @@ fn text_in<'a>(arena: &'a str, keys: &Keys) -> KeyText<'a> {
         pname: keys.pname.map(get),
         main_program: keys.main_program.map(get),
         description: keys.description.map(get),
+        starts: keys.masks.starts,
     }
 }
 
@@ -595,6 +598,10 @@ fn is_subsequence(needle: &[u8], haystack: &[u8]) -> bool {
 struct Word<'a> {
     text: &'a str,
     finder: memchr::memmem::Finder<'a>,
+    /// The bit of its first byte (see [`Masks`]).
+    first: u64,
+    /// The least fuzzy score that counts: nucleo scores ~16 per matched character.
+    threshold: u32,
 }
 
 impl<'a> Word<'a> {
@@ -602,6 +609,8 @@ impl<'a> Word<'a> {
         Self {
             text,
             finder: memchr::memmem::Finder::new(text.as_bytes()),
+            first: text.bytes().next().map_or(0, byte_bit),
+            threshold: 12 * text.chars().count() as u32,
         }
     }
 }
@@ -643,31 +652,16 @@ fn score_word(
     matcher: &mut Matcher,
     buf: &mut Vec<char>,
 ) -> Option<WordScore> {
-    let finder = &word.finder;
-    let word = word.text;
-    let short = keys.short;
+    let (finder, threshold) = (&word.finder, word.threshold);
     let tier = |score| Some(WordScore::settled(score));
-    if short == word || keys.name == word {
-        return tier(EXACT_ATTR);
+    // Every exact and prefix tier starts the word where a name or a part of one starts.
+    if keys.starts & word.first != 0 {
+        if let Some(score) = exact_or_prefix(keys, word.text) {
+            return tier(score);
+        }
     }
-    if keys.pname == Some(word) {
-        return tier(EXACT_PNAME);
-    }
-    if keys.main_program == Some(word) {
-        return tier(EXACT_PROGRAM);
-    }
-    if short.starts_with(word) {
-        return tier(ATTR_PREFIX);
-    }
-    if keys.name.starts_with(word) || keys.name.split('.').any(|part| part.starts_with(word)) {
-        return tier(PATH_PREFIX);
-    }
-    if keys.pname.is_some_and(|p| p.starts_with(word)) {
-        return tier(PNAME_PREFIX);
-    }
+    let word = word.text;
     if word.len() >= 2 && is_subsequence(word.as_bytes(), keys.name.as_bytes()) {
-        // Demand a reasonable density: nucleo scores ~16 per matched character.
-        let threshold = 12 * word.chars().count() as u32;
         // In ASCII the greedy match finds a match exactly when the optimal one does, and scores
         // no more than it: when it already clears the threshold, the optimal match waits until
         // the entry may rank (see `Searchable::scan`).
@@ -695,6 +689,27 @@ fn score_word(
         }
     }
     None
+}
+
+/// The exact and prefix tiers, best first.
+fn exact_or_prefix(keys: &KeyText, word: &str) -> Option<u32> {
+    let short = keys.short;
+    if short == word || keys.name == word {
+        Some(EXACT_ATTR)
+    } else if keys.pname == Some(word) {
+        Some(EXACT_PNAME)
+    } else if keys.main_program == Some(word) {
+        Some(EXACT_PROGRAM)
+    } else if short.starts_with(word) {
+        Some(ATTR_PREFIX)
+    } else if keys.name.starts_with(word) || keys.name.split('.').any(|part| part.starts_with(word))
+    {
+        Some(PATH_PREFIX)
+    } else if keys.pname.is_some_and(|p| p.starts_with(word)) {
+        Some(PNAME_PREFIX)
+    } else {
+        None
+    }
 }
 
 /// A fuzzy match of `word` in the entry's short name, else (when the short name holds no match)
@@ -818,7 +833,8 @@ mod tests {
             let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
             let words: Vec<Word> = q.words.iter().map(|w| Word::new(w)).collect();
             let expected = s.keys.iter().filter(|keys| {
-                let text = s.text(keys);
+                // Every byte may start a name: the exact and prefix tiers are always tried.
+                let text = KeyText { starts: u64::MAX, ..s.text(keys) };
                 words.iter().all(|w| score_word(&text, w, false, &mut matcher, &mut buf).is_some())
             }).count();
             proptest::prop_assert_eq!(all.matched, expected);
