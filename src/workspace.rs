@@ -304,6 +304,35 @@ pub fn load_searchable(
     Ok(Searchable::new(std::sync::Arc::new(index)))
 }
 
+/// A git checkout's cached index is current by its revision, so an uncommitted edit goes unseen
+/// there; the files' stamps show it. Re-reads the package files changed since the index was
+/// built, caches the result and returns it with how many files were read. `None` when nothing
+/// changed, the tree is no git checkout, or the last index kept no per-file results.
+pub fn refresh_uncommitted(
+    workspace: &Workspace,
+) -> Option<(crate::nixpkgs::search::Searchable, usize)> {
+    use crate::nixpkgs::{cache, file_results::FileResults, search::Searchable};
+    let root = workspace.nixpkgs_root()?;
+    let identity = cache::identity(&root);
+    if !identity.is_git_checkout()
+        || FileResults::load(&file_results_path(workspace, &root)).is_empty()
+    {
+        return None;
+    }
+    let built = build_index(workspace, &root, &|_, _| {});
+    if built.files_read == 0 {
+        return None;
+    }
+    let path = index_cache_path_for(workspace, &identity);
+    if cache::save(&path, &built.index).is_ok() {
+        record_cache_source(workspace, &root, &path);
+    }
+    Some((
+        Searchable::new(std::sync::Arc::new(built.index)),
+        built.files_read,
+    ))
+}
+
 /// Notes next to a cached index where it came from and which revision it is, so that a project
 /// whose own nixpkgs is missing can still search it, labelled.
 pub fn record_cache_source(workspace: &Workspace, root: &Path, cache_path: &Path) {

@@ -22,6 +22,13 @@ pub struct Identity {
     pub how: &'static str,
 }
 
+impl Identity {
+    /// Known by a git revision (and staged state): uncommitted edits do not change it.
+    pub fn is_git_checkout(&self) -> bool {
+        self.key.starts_with("git:")
+    }
+}
+
 /// Works out the identity of a tree without reading its files' contents.
 pub fn identity(root: &Path) -> Identity {
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());

@@ -20,8 +20,8 @@ const FORMAT: u32 = 2;
 #[derive(Debug, Default)]
 pub struct FileResults {
     bytes: Vec<u8>,
-    /// Where each record starts, by a hash of its path (the record's own path is compared on
-    /// lookup, so a collision is a miss: the file is read again).
+    /// Where each record starts, by a hash of its path and passed names (the record's own are
+    /// compared on lookup, so a collision is a miss: the file is read again).
     by_path: HashMap<u64, u32>,
 }
 
@@ -33,9 +33,14 @@ pub struct Unchanged<'a> {
     pub record: &'a [u8],
 }
 
-fn path_hash(path: &[u8]) -> u64 {
+/// Records are found by their file and the names it was passed: a file called twice with
+/// other names (`hello` and `hello-static = callPackage ./hello { openssl = ...; }`) keeps both.
+fn key_hash<'a>(path: &[u8], passed: impl Iterator<Item = &'a str>) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     path.hash(&mut hasher);
+    for name in passed {
+        name.hash(&mut hasher);
+    }
     hasher.finish()
 }
 
@@ -61,7 +66,8 @@ impl FileResults {
         passed: &[String],
     ) -> Option<Unchanged<'_>> {
         let wanted = path.as_os_str().as_encoded_bytes();
-        let at = *self.by_path.get(&path_hash(wanted))? as usize;
+        let key = key_hash(wanted, passed.iter().map(String::as_str));
+        let at = *self.by_path.get(&key)? as usize;
         let mut r = Reader {
             bytes: &self.bytes,
             at,
@@ -92,6 +98,9 @@ impl FileResults {
     }
 }
 
+/// Size, time (16 bytes), inode and device.
+const STAMP_BYTES: usize = 8 + 16 + 8 + 8;
+
 fn read_stamp(r: &mut Reader) -> Option<FileStamp> {
     let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
     Some(FileStamp {
@@ -117,7 +126,9 @@ fn index_records(bytes: Vec<u8>) -> Option<FileResults> {
         let at = r.at;
         let length = r.u32()? as usize;
         let path = r.str()?;
-        by_path.insert(path_hash(path.as_bytes()), at as u32);
+        r.take(STAMP_BYTES)?;
+        let passed = (0..r.u32()?).map(|_| r.str()).collect::<Option<Vec<_>>>()?;
+        by_path.insert(key_hash(path.as_bytes(), passed.into_iter()), at as u32);
         r.at = at + 4;
         r.take(length)?;
     }
@@ -214,6 +225,21 @@ mod tests {
             reloaded.unchanged(&file, &stamp, &passed).unwrap().entry,
             entry
         );
+        // The same file passed other names is a record of its own.
+        let mut two = Encoded::default();
+        two.push(&file, &stamp, &passed, &entry, &problems);
+        let other_entry = Entry {
+            name: "a-static".into(),
+            ..entry.clone()
+        };
+        two.push(&file, &stamp, &["openssl".to_string()], &other_entry, &[]);
+        save(&saved, &[two]).unwrap();
+        let both = FileResults::load(&saved);
+        assert_eq!(both.unchanged(&file, &stamp, &passed).unwrap().entry, entry);
+        let other = both
+            .unchanged(&file, &stamp, &["openssl".to_string()])
+            .unwrap();
+        assert_eq!(other.entry, other_entry);
         // Another stamp, other passed names or another path: no record.
         let other = FileStamp { size: 9, ..stamp };
         assert!(reloaded.unchanged(&file, &other, &passed).is_none());

@@ -34,7 +34,17 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
             return;
         }
         let result = workspace::load_searchable(&ws).map(Arc::new);
+        let loaded = result.is_ok();
         let _ = tx.send(Msg::IndexLoaded(result));
+        // Searchable at once from the cache; then, in a git checkout, a look for uncommitted
+        // edits (a stat of every package file), and the index again if there were some.
+        if let Some((searchable, read)) = loaded.then(|| workspace::refresh_uncommitted(&ws)).flatten() {
+            let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(searchable))));
+            let _ = tx.send(Msg::Notice {
+                text: format!("nixpkgs index refreshed: {read} package files changed since it was built (uncommitted edits)"),
+                is_error: false,
+            });
+        }
     });
     for build_time in [false, true] {
         let ws = workspace.clone();

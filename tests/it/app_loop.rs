@@ -46,17 +46,21 @@ fn keys(script: &str) -> Vec<io::Result<Input>> {
 }
 
 fn session(home: &std::path::Path, size: (u16, u16)) -> Session {
-    let dirs = Dirs {
-        config: home.join("config"),
-        cache: home.join("cache"),
-        state: home.join("state"),
-    };
     let options = OpenOptions {
         demo: true,
         nixpkgs: None,
         directory: home.to_path_buf(),
     };
-    let workspace = Workspace::open(&options, &dirs);
+    session_with(home, size, &options)
+}
+
+fn session_with(home: &std::path::Path, size: (u16, u16), options: &OpenOptions) -> Session {
+    let dirs = Dirs {
+        config: home.join("config"),
+        cache: home.join("cache"),
+        state: home.join("state"),
+    };
+    let workspace = Workspace::open(options, &dirs);
     let startup = tui::startup(
         &workspace,
         KeyMap::defaults(),
@@ -151,4 +155,43 @@ async fn a_narrow_terminal_opens_the_details_full_width() {
     ] {
         snapshot_after(&mut session, &mut terminal, name, script).await;
     }
+}
+
+/// A git checkout of nixpkgs with an uncommitted edit: the Packages tab opens the cached index
+/// at once, finds the edit by the files' stamps in the background, and shows the index again
+/// with a notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncommitted_edit_in_a_git_checkout_refreshes_the_index() {
+    if !crate::require("git") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let tree = home.path().join("nixpkgs");
+    crate::git_checkout_of("nixpkgs-mini", &tree);
+    let options = OpenOptions {
+        demo: false,
+        nixpkgs: Some(tree.clone()),
+        directory: home.path().to_path_buf(),
+    };
+    let version = |session: &Session| {
+        let index = session.state.packages.index.ready().expect("an index");
+        index.get("greeter").and_then(|e| e.version)
+    };
+    // The first session indexes the tree and keeps the per-file results.
+    let mut first = session_with(home.path(), (100, 30), &options);
+    first.start(Vec::new());
+    first.settle(SETTLE).await;
+    assert_eq!(version(&first).as_deref(), Some("1.0.0"));
+    assert!(first.state.notice.is_none());
+
+    crate::edit_greeter_version(&tree, "1.0.1-dev");
+    let mut second = session_with(home.path(), (100, 30), &options);
+    second.start(Vec::new());
+    second.settle(SETTLE).await;
+    assert_eq!(version(&second).as_deref(), Some("1.0.1-dev"));
+    let notice = second.state.notice.as_ref().expect("a notice").text.clone();
+    assert!(
+        notice.contains("index refreshed: 2 package files changed"),
+        "{notice}"
+    );
 }

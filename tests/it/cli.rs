@@ -532,25 +532,7 @@ fn check_files_picks_up_an_uncommitted_edit_in_a_git_checkout() {
     }
     let home = tempfile::tempdir().unwrap();
     let tree = home.path().join("nixpkgs");
-    let copied = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(fixture("nixpkgs-mini"))
-        .arg(&tree)
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .current_dir(&tree)
-            .args(["-c", "user.email=t@localhost", "-c", "user.name=t"])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "."]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "tree"]);
+    crate::git_checkout_of("nixpkgs-mini", &tree);
     let run = |args: &[&str]| {
         let mut cmd = nixbench_at(home.path());
         cmd.env("NIX_PATH", "")
@@ -560,13 +542,10 @@ fn check_files_picks_up_an_uncommitted_edit_in_a_git_checkout() {
         cmd.assert()
     };
     run(&["index"]).success();
-    let package = tree.join("pkgs/by-name/gr/greeter/package.nix");
-    let text = std::fs::read_to_string(&package).unwrap();
-    std::fs::write(
-        &package,
-        text.replace("version = \"1.0.0\";", "version = \"1.0.1-dev\";"),
-    )
-    .unwrap();
+    run(&["index", "--check-files"])
+        .success()
+        .stdout(predicate::str::contains(" 0 package files read"));
+    crate::edit_greeter_version(&tree, "1.0.1-dev");
     run(&["index"])
         .success()
         .stdout(predicate::str::contains(

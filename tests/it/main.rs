@@ -48,3 +48,36 @@ pub fn require(program: &str) -> bool {
     }
     found
 }
+
+/// A copy of a fixture tree at `into`, made a git checkout with one commit (as a nixpkgs clone).
+pub fn git_checkout_of(fixture_name: &str, into: &std::path::Path) {
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture(fixture_name))
+        .arg(into)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    for args in [
+        &["init", "-q", "."][..],
+        &["add", "-A"],
+        &["commit", "-qm", "tree"],
+    ] {
+        let status = std::process::Command::new("git")
+            .current_dir(into)
+            .args(["-c", "user.email=t@localhost", "-c", "user.name=t"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+}
+
+/// Bumps greeter's version in a copy of nixpkgs-mini, as an uncommitted edit would.
+pub fn edit_greeter_version(tree: &std::path::Path, version: &str) {
+    let package = tree.join("pkgs/by-name/gr/greeter/package.nix");
+    let text = std::fs::read_to_string(&package).unwrap();
+    let edited = text.replace("version = \"1.0.0\";", &format!("version = \"{version}\";"));
+    assert_ne!(edited, text);
+    std::fs::write(&package, edited).unwrap();
+}
