@@ -36,12 +36,19 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
         let result = workspace::load_searchable(&ws).map(Arc::new);
         let loaded = result.is_ok();
         let _ = tx.send(Msg::IndexLoaded(result));
+        if !loaded {
+            return;
+        }
         // Searchable at once from the cache; then, in a git checkout, a look for uncommitted
         // edits (a stat of every package file), and the index again if there were some.
-        if let Some((searchable, read)) = loaded.then(|| workspace::refresh_uncommitted(&ws)).flatten() {
+        if let Some((searchable, read)) = workspace::refresh_uncommitted(&ws) {
+            let text = format!(
+                "nixpkgs index refreshed: {read} package files changed since it was built \
+                 (uncommitted edits)"
+            );
             let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(searchable))));
             let _ = tx.send(Msg::Notice {
-                text: format!("nixpkgs index refreshed: {read} package files changed since it was built (uncommitted edits)"),
+                text,
                 is_error: false,
             });
         }
