@@ -177,12 +177,13 @@ fn print_summary(
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{} packages, {} lib functions, {} builtins in {:.2}s (static parse {:.2}s, {files_read} package files read, unchanged ones taken from the last index)",
+        "{} packages, {} lib functions, {} builtins in {:.2}s (static parse {:.2}s, {files_read} package {} read, unchanged ones taken from the last index)",
         index.count(EntryKind::Package),
         index.count(EntryKind::Function),
         index.count(EntryKind::Builtin),
         total.as_secs_f64(),
-        parse.as_secs_f64()
+        parse.as_secs_f64(),
+        if files_read == 1 { "file" } else { "files" },
     );
     if !index.problems.is_empty() {
         let _ = writeln!(

@@ -42,8 +42,9 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
         // Searchable at once from the cache; then, in a git checkout, a look for uncommitted
         // edits (a stat of every package file), and the index again if there were some.
         if let Some((searchable, read)) = workspace::refresh_uncommitted(&ws) {
+            let files = if read == 1 { "file" } else { "files" };
             let text = format!(
-                "nixpkgs index refreshed: {read} package files changed since it was built \
+                "nixpkgs index refreshed: {read} package {files} changed since it was built \
                  (uncommitted edits)"
             );
             let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(searchable))));
