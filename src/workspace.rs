@@ -9,7 +9,7 @@ use crate::config::Dirs;
 use crate::graph::source::SourceError;
 use crate::graph::{CompareError, Graph};
 use crate::nix::{NixError, NixStatus};
-use crate::nixpkgs::Index;
+use crate::nixpkgs::{EntryKind, Index};
 use crate::project::{self, NixpkgsSearch, NixpkgsSource, Project};
 
 /// Why something the app or the CLI loads in the background could not be loaded. Views and the
@@ -305,11 +305,13 @@ pub fn load_searchable(
 }
 
 /// A git checkout's cached index is current by its revision, so an uncommitted edit goes unseen
-/// there; the files' stamps show it. Re-reads the package files changed since the index was
-/// built, caches the result and returns it with how many files were read. `None` when nothing
-/// changed, the tree is no git checkout, or the last index kept no per-file results.
+/// there; the files' stamps show it. Re-reads the package files changed since `cached` was
+/// built (and lib, which is read whole each time), caches the result and returns it with how many
+/// package files were read. `None` when nothing changed, the tree is no git checkout, or the last
+/// index kept no per-file results.
 pub fn refresh_uncommitted(
     workspace: &Workspace,
+    cached: &crate::nixpkgs::search::Searchable,
 ) -> Option<(crate::nixpkgs::search::Searchable, usize)> {
     use crate::nixpkgs::{cache, file_results::FileResults, search::Searchable};
     let root = workspace.nixpkgs_root()?;
@@ -320,7 +322,7 @@ pub fn refresh_uncommitted(
         return None;
     }
     let built = build_index(workspace, &root, &|_, _| {});
-    if built.files_read == 0 {
+    if built.files_read == 0 && same_lib(&built.index, cached) {
         return None;
     }
     let path = index_cache_path_for(workspace, &identity);
@@ -331,6 +333,19 @@ pub fn refresh_uncommitted(
         Searchable::new(std::sync::Arc::new(built.index)),
         built.files_read,
     ))
+}
+
+/// Whether the lib functions of `index` are those `cached` holds (lib files keep no stamps).
+fn same_lib(index: &Index, cached: &crate::nixpkgs::search::Searchable) -> bool {
+    let functions: Vec<&crate::nixpkgs::Entry> = index
+        .entries
+        .iter()
+        .filter(|e| e.kind() == EntryKind::Function)
+        .collect();
+    functions.len() == cached.count(EntryKind::Function)
+        && functions
+            .iter()
+            .all(|e| cached.get(&e.name).as_ref() == Some(*e))
 }
 
 /// Notes next to a cached index where it came from and which revision it is, so that a project

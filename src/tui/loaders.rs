@@ -34,18 +34,22 @@ pub fn start(ctx: &Context, build_sources: Vec<Source>) {
             return;
         }
         let result = workspace::load_searchable(&ws).map(Arc::new);
-        let loaded = result.is_ok();
+        let cached = result.as_ref().ok().cloned();
         let _ = tx.send(Msg::IndexLoaded(result));
-        if !loaded {
+        let Some(cached) = cached else {
             return;
-        }
+        };
         // Searchable at once from the cache; then, in a git checkout, a look for uncommitted
-        // edits (a stat of every package file), and the index again if there were some.
-        if let Some((searchable, read)) = workspace::refresh_uncommitted(&ws) {
-            let files = if read == 1 { "file" } else { "files" };
+        // edits (a stat of every package file, lib read again), and the index again if there
+        // were some.
+        if let Some((searchable, read)) = workspace::refresh_uncommitted(&ws, &cached) {
+            let what = match read {
+                0 => "lib".to_string(),
+                1 => "1 package file".to_string(),
+                n => format!("{n} package files"),
+            };
             let text = format!(
-                "nixpkgs index refreshed: {read} package {files} changed since it was built \
-                 (uncommitted edits)"
+                "nixpkgs index refreshed: {what} changed since it was built (uncommitted edits)"
             );
             let _ = tx.send(Msg::IndexLoaded(Ok(Arc::new(searchable))));
             let _ = tx.send(Msg::Notice {

@@ -194,4 +194,26 @@ async fn an_uncommitted_edit_in_a_git_checkout_refreshes_the_index() {
         notice.contains("index refreshed: 2 package files changed"),
         "{notice}"
     );
+
+    // Nothing changed since: no refresh. Then an edit in lib (read whole, no stamps).
+    let mut third = session_with(home.path(), (100, 30), &options);
+    third.start(Vec::new());
+    third.settle(SETTLE).await;
+    assert!(third.state.notice.is_none());
+    let attrsets = tree.join("lib/attrsets.nix");
+    let text = std::fs::read_to_string(&attrsets).unwrap();
+    let edited = text.replace("The names of an attribute set, sorted.", "Sorted names.");
+    assert_ne!(edited, text);
+    std::fs::write(&attrsets, edited).unwrap();
+    let mut fourth = session_with(home.path(), (100, 30), &options);
+    fourth.start(Vec::new());
+    fourth.settle(SETTLE).await;
+    let notice = fourth.state.notice.as_ref().expect("a notice").text.clone();
+    assert!(notice.contains("index refreshed: lib changed"), "{notice}");
+    let index = fourth.state.packages.index.ready().unwrap();
+    let doc = index.get("lib.attrsets.attrNames'").and_then(|e| e.doc);
+    assert!(
+        doc.as_deref().is_some_and(|d| d.contains("Sorted names.")),
+        "{doc:?}"
+    );
 }
