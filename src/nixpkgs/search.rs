@@ -356,7 +356,6 @@ impl Searchable {
         use std::cmp::Reverse;
         let mut matcher = Matcher::new(Config::DEFAULT);
         let words: Vec<Word> = query.words.iter().map(|w| Word::new(w)).collect();
-        let word_masks: Vec<WordMasks> = query.words.iter().map(|w| WordMasks::new(w)).collect();
         let mut hits: Vec<Hit> = Vec::new();
         let mut buf = Vec::new();
         let mut scores: Vec<WordScore> = Vec::with_capacity(words.len());
@@ -382,7 +381,7 @@ impl Searchable {
                 });
                 continue;
             }
-            if !word_masks.iter().all(|w| w.may_match(&keys.masks)) {
+            if !words.iter().all(|w| w.masks.may_match(&keys.masks)) {
                 continue;
             }
             let text = self.text(keys);
@@ -598,8 +597,7 @@ fn is_subsequence(needle: &[u8], haystack: &[u8]) -> bool {
 struct Word<'a> {
     text: &'a str,
     finder: memchr::memmem::Finder<'a>,
-    /// The bit of its first byte (see [`Masks`]).
-    first: u64,
+    masks: WordMasks,
     /// The least fuzzy score that counts: nucleo scores ~16 per matched character.
     threshold: u32,
 }
@@ -609,7 +607,7 @@ impl<'a> Word<'a> {
         Self {
             text,
             finder: memchr::memmem::Finder::new(text.as_bytes()),
-            first: text.bytes().next().map_or(0, byte_bit),
+            masks: WordMasks::new(text),
             threshold: 12 * text.chars().count() as u32,
         }
     }
@@ -655,7 +653,7 @@ fn score_word(
     let (finder, threshold) = (&word.finder, word.threshold);
     let tier = |score| Some(WordScore::settled(score));
     // Every exact and prefix tier starts the word where a name or a part of one starts.
-    if keys.starts & word.first != 0 {
+    if keys.starts & word.masks.first != 0 {
         if let Some(score) = exact_or_prefix(keys, word.text) {
             return tier(score);
         }
