@@ -9,6 +9,7 @@ use crate::config::Dirs;
 use crate::graph::source::SourceError;
 use crate::graph::{CompareError, Graph};
 use crate::nix::{NixError, NixStatus};
+use crate::nixpkgs::file_results::FileResults;
 use crate::nixpkgs::{EntryKind, Index};
 use crate::project::{self, NixpkgsSearch, NixpkgsSource, Project};
 
@@ -252,8 +253,18 @@ pub fn build_index(
     report: &(dyn Fn(usize, usize) + Sync),
 ) -> BuiltIndex {
     // The previous index's per-file results: only files changed since are read again.
+    let previous = FileResults::load(&file_results_path(workspace, root));
+    build_index_from(workspace, root, report, previous)
+}
+
+/// [`build_index`] with the previous index's per-file results already loaded.
+fn build_index_from(
+    workspace: &Workspace,
+    root: &Path,
+    report: &(dyn Fn(usize, usize) + Sync),
+    previous: FileResults,
+) -> BuiltIndex {
     let files_path = file_results_path(workspace, root);
-    let previous = crate::nixpkgs::file_results::FileResults::load(&files_path);
     let built = crate::nixpkgs::static_index::index_tree_incremental(root, report, Some(&previous));
     if std::fs::create_dir_all(&workspace.cache_dir).is_ok() {
         let _ = crate::nixpkgs::file_results::save(&files_path, &built.files);
@@ -313,15 +324,17 @@ pub fn refresh_uncommitted(
     workspace: &Workspace,
     cached: &crate::nixpkgs::search::Searchable,
 ) -> Option<(crate::nixpkgs::search::Searchable, usize)> {
-    use crate::nixpkgs::{cache, file_results::FileResults, search::Searchable};
+    use crate::nixpkgs::{cache, search::Searchable};
     let root = workspace.nixpkgs_root()?;
     let identity = cache::identity(&root);
-    if !identity.is_git_checkout()
-        || FileResults::load(&file_results_path(workspace, &root)).is_empty()
-    {
+    if !identity.is_git_checkout() {
         return None;
     }
-    let built = build_index(workspace, &root, &|_, _| {});
+    let previous = FileResults::load(&file_results_path(workspace, &root));
+    if previous.is_empty() {
+        return None;
+    }
+    let built = build_index_from(workspace, &root, &|_, _| {}, previous);
     if built.files_read == 0 && same_lib(&built.index, cached) {
         return None;
     }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::encoding::{encode_entry, kind_code, kind_of, put_str, put_u32, CacheBytes, Reader};
+use super::encoding::{
+    encode_entry, kind_code, kind_of, put_header, put_str, put_u32, CacheBytes, Reader,
+};
 use super::search::{build_keys, Keys, Masks, Searchable, Span};
 use super::{EntryKind, Index};
 
@@ -175,8 +177,7 @@ fn put_span(out: &mut Vec<u8>, span: Option<Span>) {
 pub fn encode(index: &Index) -> Vec<u8> {
     let count = index.entries.len();
     let mut out = Vec::with_capacity(count * 200);
-    out.extend_from_slice(MAGIC);
-    put_u32(&mut out, FORMAT);
+    put_header(&mut out, MAGIC, FORMAT);
     put_u32(&mut out, count as u32);
     let sections_at = out.len();
     put_u32(&mut out, 0);
@@ -228,9 +229,7 @@ fn open_cache_bytes(bytes: CacheBytes) -> Option<Searchable> {
         bytes: &bytes,
         at: 0,
     };
-    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
-        return None;
-    }
+    r.header(MAGIC, FORMAT)?;
     let count = r.u32()? as usize;
     let problems_at = r.u32()? as usize;
     let keys_at = r.u32()? as usize;

@@ -25,6 +25,12 @@ pub(super) fn put_u32(out: &mut Vec<u8>, value: u32) {
     out.extend_from_slice(&value.to_le_bytes());
 }
 
+/// The start of a file nixbench writes for itself: what it is, then its format's version.
+pub(super) fn put_header(out: &mut Vec<u8>, magic: &[u8; 8], format: u32) {
+    out.extend_from_slice(magic);
+    put_u32(out, format);
+}
+
 pub(super) fn put_str(out: &mut Vec<u8>, text: &str) {
     put_u32(out, text.len() as u32);
     out.extend_from_slice(text.as_bytes());
@@ -114,6 +120,14 @@ impl<'a> Reader<'a> {
     pub(super) fn u32(&mut self) -> Option<u32> {
         self.take(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// Reads [`put_header`]'s header; `None` for another kind of file or another format.
+    pub(super) fn header(&mut self, magic: &[u8; 8], format: u32) -> Option<()> {
+        (self.take(8)? == magic && self.u32()? == format).then_some(())
+    }
+    pub(super) fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
     }
     pub(super) fn str(&mut self) -> Option<&'a str> {
         let len = self.u32()? as usize;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use super::encoding::{decode_entry_from, encode_entry, put_str, put_u32, Reader};
+use super::encoding::{decode_entry_from, encode_entry, put_header, put_str, put_u32, Reader};
 use super::source_key::FileStamp;
 use super::Entry;
 
@@ -102,12 +102,11 @@ impl FileResults {
 const STAMP_BYTES: usize = 8 + 16 + 8 + 8;
 
 fn read_stamp(r: &mut Reader) -> Option<FileStamp> {
-    let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
     Some(FileStamp {
-        size: u64_of(r.take(8)?),
+        size: r.u64()?,
         mtime_nanos: i128::from_le_bytes(r.take(16)?.try_into().ok()?),
-        inode: u64_of(r.take(8)?),
-        device: u64_of(r.take(8)?),
+        inode: r.u64()?,
+        device: r.u64()?,
     })
 }
 
@@ -117,9 +116,7 @@ fn index_records(bytes: Vec<u8>) -> Option<FileResults> {
         bytes: &bytes,
         at: 0,
     };
-    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
-        return None;
-    }
+    r.header(MAGIC, FORMAT)?;
     let count = r.u32()? as usize;
     let mut by_path = HashMap::with_capacity(count.min(1 << 20));
     for _ in 0..count {
@@ -183,8 +180,7 @@ impl Encoded {
 pub fn save(path: &Path, parts: &[Encoded]) -> std::io::Result<()> {
     let count: u32 = parts.iter().map(|p| p.count).sum();
     let mut out = Vec::with_capacity(16 + parts.iter().map(|p| p.bytes.len()).sum::<usize>());
-    out.extend_from_slice(MAGIC);
-    put_u32(&mut out, FORMAT);
+    put_header(&mut out, MAGIC, FORMAT);
     put_u32(&mut out, count);
     for part in parts {
         out.extend_from_slice(&part.bytes);
